@@ -1,0 +1,141 @@
+/**
+ * The relay's wire protocol: JSON text frames.
+ *
+ * The first four messages are y-webrtc's signaling protocol, unchanged (SPEC [R-70]), so stock
+ * y-webrtc clients work. The `room-*` messages are our room presence extension (SPEC [R-3],
+ * [R-71]); a client that never sends them sees no difference. Every extension request carries
+ * an `id` that the reply echoes, so a client can have several in flight.
+ */
+import { MAX_DESTROY_DELAY_SECONDS } from './options.js';
+
+export type RequestId = string | number;
+
+/** How `room-enter` treats a room that does (not) exist yet. */
+export type EnterMode = 'create' | 'join' | 'any';
+
+export type ClientMessage =
+  | { type: 'subscribe'; topics: string[] }
+  | { type: 'unsubscribe'; topics: string[] }
+  /** `text` is the frame as received; the fan-out appends `clients` to it (see publishFrame). */
+  | { type: 'publish'; topic: string; text: string }
+  | { type: 'ping' }
+  | { type: 'room-query'; id: RequestId; rooms: string[] }
+  | { type: 'room-enter'; id: RequestId; room: string; mode: EnterMode; destroyDelay: number };
+
+export interface RoomInfo {
+  room: string;
+  exists: boolean;
+  /** Connections subscribed to the room's topic right now. */
+  members: number;
+  /** Seconds the room outlives its last member [R-3]. */
+  destroyDelay: number;
+}
+
+export type RoomErrorCode =
+  | 'ROOM_NOT_FOUND'
+  | 'ROOM_ALREADY_EXISTS'
+  | 'TOO_MANY_TOPICS'
+  | 'TOO_MANY_ROOMS'
+  | 'INVALID_REQUEST';
+
+/** Why a frame was refused; sent back as `{ type: 'error', code }` and counted in metrics. */
+export type FrameErrorCode =
+  | 'bad-json'
+  | 'bad-message'
+  | 'rate-limited'
+  | 'too-many-topics'
+  | 'invalid-topic'
+  | 'not-subscribed';
+
+export type ServerMessage =
+  | { type: 'pong' }
+  | { type: 'room-info'; id: RequestId; rooms: RoomInfo[] }
+  | { type: 'room-entered'; id: RequestId; room: string; created: boolean; members: number; destroyDelay: number }
+  | { type: 'room-error'; id: RequestId; room: string; code: RoomErrorCode; message: string }
+  | { type: 'error'; code: FrameErrorCode; message: string };
+
+export interface ParseFailure {
+  type: 'invalid';
+  code: 'bad-json' | 'bad-message';
+  detail: string;
+}
+
+const MAX_REQUEST_ID_LENGTH = 64;
+const MAX_ROOMS_PER_QUERY = 64;
+
+/** Parses one text frame. Never throws: anything unexpected is a ParseFailure. */
+export function parseClientMessage(text: string): ClientMessage | ParseFailure {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // The frame is not JSON; the relay answers with a typed error instead of throwing.
+    return invalid('bad-json', 'frame is not valid JSON');
+  }
+  if (!isRecord(value)) return invalid('bad-message', 'frame is not a JSON object');
+  switch (value.type) {
+    case 'subscribe':
+    case 'unsubscribe': {
+      // y-webrtc always sends an array; tolerate a missing one as "nothing", like the stock server.
+      const topics = value.topics ?? [];
+      if (!Array.isArray(topics) || !topics.every((t) => typeof t === 'string')) {
+        return invalid('bad-message', `${value.type}.topics must be an array of strings`);
+      }
+      return { type: value.type, topics };
+    }
+    case 'publish':
+      if (typeof value.topic !== 'string') return invalid('bad-message', 'publish.topic must be a string');
+      return { type: 'publish', topic: value.topic, text };
+    case 'ping':
+      return { type: 'ping' };
+    case 'room-query': {
+      if (!isRequestId(value.id)) return invalid('bad-message', 'room-query.id must be a short string or a number');
+      const rooms = value.rooms;
+      if (!Array.isArray(rooms) || rooms.length > MAX_ROOMS_PER_QUERY || !rooms.every((r) => typeof r === 'string')) {
+        return invalid('bad-message', `room-query.rooms must be an array of at most ${MAX_ROOMS_PER_QUERY} strings`);
+      }
+      return { type: 'room-query', id: value.id, rooms };
+    }
+    case 'room-enter': {
+      if (!isRequestId(value.id)) return invalid('bad-message', 'room-enter.id must be a short string or a number');
+      if (typeof value.room !== 'string') return invalid('bad-message', 'room-enter.room must be a string');
+      const mode = value.mode ?? 'any';
+      if (mode !== 'create' && mode !== 'join' && mode !== 'any') {
+        return invalid('bad-message', 'room-enter.mode must be "create", "join" or "any"');
+      }
+      const destroyDelay = value.destroyDelay ?? 0;
+      if (!Number.isInteger(destroyDelay) || (destroyDelay as number) < 0 || (destroyDelay as number) > MAX_DESTROY_DELAY_SECONDS) {
+        return invalid('bad-message', `room-enter.destroyDelay must be an integer from 0 to ${MAX_DESTROY_DELAY_SECONDS}`);
+      }
+      return { type: 'room-enter', id: value.id, room: value.room, mode, destroyDelay: destroyDelay as number };
+    }
+    default:
+      return invalid('bad-message', 'unknown message type');
+  }
+}
+
+/**
+ * The frame every subscriber of a topic receives: the publisher's own JSON with `clients`
+ * (the subscriber count) added, as the stock y-webrtc server does. Splicing the field onto the
+ * received text avoids a parse/stringify round trip per message; a `clients` key the sender
+ * put in is overridden because JSON.parse keeps the last duplicate key.
+ */
+export function publishFrame(receivedText: string, clients: number): string {
+  const body = receivedText.trimEnd();
+  return `${body.slice(0, -1)},"clients":${clients}}`;
+}
+
+function invalid(code: ParseFailure['code'], detail: string): ParseFailure {
+  return { type: 'invalid', code, detail };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isRequestId(value: unknown): value is RequestId {
+  return (
+    (typeof value === 'string' && value.length <= MAX_REQUEST_ID_LENGTH) ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}

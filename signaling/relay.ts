@@ -1,0 +1,337 @@
+/**
+ * The signaling relay: y-webrtc's pub/sub protocol plus room presence, hardened [R-70..R-72].
+ *
+ * `createRelay()` is not bound to a port: it handles WebSocket upgrades and the two HTTP
+ * endpoints for whatever server hosts it (standalone in listen.ts, next to the app in
+ * server/start.ts).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket } from 'ws';
+import { resolveRelayOptions, type RelayOptions } from './options.js';
+import { parseClientMessage, publishFrame, type ClientMessage, type FrameErrorCode, type ServerMessage } from './protocol.js';
+import { TokenBucket } from './rate-limit.js';
+import { RoomRegistry } from './rooms.js';
+import { RelayMetrics, renderPrometheus, type DisconnectReason } from './metrics.js';
+import { admissionRefusal, rejectUpgrade } from './admission.js';
+
+/** WebSocket close codes the relay uses; each says why in its reason text too. */
+export const CloseCode = {
+  /** Relay shutting down (SIGTERM): reconnect, possibly elsewhere. */
+  GOING_AWAY: 1001,
+  /** Binary frames are not part of the protocol. */
+  UNSUPPORTED_DATA: 1003,
+  /** Rate limit exceeded after a full burst of refused messages. */
+  POLICY_VIOLATION: 1008,
+  /** Frame over maxFrameBytes (sent by ws itself). */
+  MESSAGE_TOO_BIG: 1009,
+} as const;
+
+export interface RelayStats {
+  connections: number;
+  topics: number;
+  lingeringRooms: number;
+  messagesIn: number;
+  messagesOut: number;
+}
+
+export interface Relay {
+  /** Takes over an HTTP upgrade request; refuses it (403/401/503) when admission fails. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Serves `GET /healthz` and `GET /metrics`; returns false for any other request. */
+  handleHttpRequest(req: IncomingMessage, res: ServerResponse): boolean;
+  stats(): RelayStats;
+  /** Closes every client with 1001 so they reconnect elsewhere, then stops the timers. */
+  close(): Promise<void>;
+  readonly options: Readonly<RelayOptions>;
+}
+
+/** One client WebSocket and what the relay tracks about it. */
+class Connection {
+  readonly topics = new Set<string>();
+  alive = true;
+  /** Whether the socket is corked until the end of this event-loop turn (see #send). */
+  corked = false;
+  /** Set after telling the client it is rate limited, so a flood gets one notice, not one per frame. */
+  toldRateLimited = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly socket: Duplex,
+    readonly bucket: TokenBucket,
+  ) {}
+}
+
+const TEXT_FRAME = { binary: false } as const;
+const CLOSE_GRACE_MS = 1000;
+
+export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
+  const options = resolveRelayOptions(partialOptions);
+  const metrics = new RelayMetrics();
+  const rooms = new RoomRegistry<Connection>({ maxLingeringRooms: options.maxLingeringRooms });
+  const connections = new Set<Connection>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes,
+    clientTracking: false,
+    perMessageDeflate: false,
+  });
+
+  // Sockets corked during this turn of the event loop, uncorked together in one setImmediate so
+  // that all frames a receiver gets in one turn leave in one write (one syscall), not one each.
+  let corkedConnections: Connection[] = [];
+  let flushScheduled = false;
+  let closing = false;
+
+  const heartbeat = setInterval(() => {
+    for (const conn of connections) {
+      if (!conn.alive) {
+        drop(conn, 'heartbeat-timeout');
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }, options.heartbeatIntervalMs);
+  heartbeat.unref();
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => metrics.errors++);
+    const refusal = closing
+      ? ({ status: 503, reason: 'capacity', message: 'relay is shutting down' } as const)
+      : admissionRefusal(req, options, connections.size);
+    if (refusal) {
+      metrics.countReject(refusal.reason);
+      rejectUpgrade(socket, refusal.status, refusal.message);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket));
+  }
+
+  function accept(ws: WebSocket, socket: Duplex): void {
+    const conn = new Connection(ws, socket, new TokenBucket(options.rateLimitPerSecond, options.rateLimitBurst, Date.now()));
+    connections.add(conn);
+    metrics.connectionsTotal++;
+    ws.on('message', (data, isBinary) => onFrame(conn, data as Buffer, isBinary));
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws has already closed the socket with the right code; record why.
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics.countDisconnect('frame-too-large');
+      else if (err.code?.startsWith('WS_ERR_')) metrics.countDisconnect('protocol-error');
+      else metrics.errors++;
+    });
+    ws.on('close', () => {
+      connections.delete(conn);
+      for (const topic of conn.topics) rooms.remove(topic, conn);
+      conn.topics.clear();
+    });
+  }
+
+  function onFrame(conn: Connection, data: Buffer, isBinary: boolean): void {
+    metrics.messagesIn++;
+    metrics.bytesIn += data.length;
+    conn.alive = true;
+    const decision = conn.bucket.take(Date.now());
+    if (decision === 'disconnect') {
+      disconnect(conn, 'rate-limit', CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
+      return;
+    }
+    if (decision === 'drop') {
+      metrics.countDrop('rate-limited');
+      if (!conn.toldRateLimited) {
+        conn.toldRateLimited = true;
+        refuse(conn, 'rate-limited', `over ${options.rateLimitPerSecond} messages/s; messages are being dropped`);
+      }
+      return;
+    }
+    conn.toldRateLimited = false;
+    if (isBinary) {
+      disconnect(conn, 'binary-frame', CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported');
+      return;
+    }
+    const message = parseClientMessage(data.toString('utf8'));
+    if (message.type === 'invalid') {
+      metrics.countDrop(message.code);
+      reply(conn, { type: 'error', code: message.code, message: message.detail });
+      return;
+    }
+    handleMessage(conn, message);
+  }
+
+  function handleMessage(conn: Connection, message: ClientMessage): void {
+    switch (message.type) {
+      case 'subscribe':
+        for (const topic of message.topics) {
+          if (conn.topics.has(topic)) continue;
+          if (!validTopic(topic)) {
+            refuse(conn, 'invalid-topic', `topic must be 1-${options.maxTopicLength} characters`);
+          } else if (conn.topics.size >= options.maxTopicsPerConnection) {
+            refuse(conn, 'too-many-topics', `at most ${options.maxTopicsPerConnection} topics per connection`);
+            return;
+          } else {
+            conn.topics.add(topic);
+            rooms.add(topic, conn);
+          }
+        }
+        return;
+      case 'unsubscribe':
+        for (const topic of message.topics) {
+          if (conn.topics.delete(topic)) rooms.remove(topic, conn);
+        }
+        return;
+      case 'publish': {
+        // Publishing needs a subscription: y-webrtc always subscribes first, and it keeps
+        // strangers from spraying rooms they are not in.
+        if (!conn.topics.has(message.topic)) {
+          refuse(conn, 'not-subscribed', 'publish to a topic you are subscribed to');
+          return;
+        }
+        const receivers = rooms.members(message.topic);
+        if (!receivers) return;
+        // Serialized once for every receiver [R-72].
+        const frame = Buffer.from(publishFrame(message.text, receivers.size));
+        for (const receiver of receivers) send(receiver, frame);
+        return;
+      }
+      case 'ping':
+        reply(conn, { type: 'pong' });
+        return;
+      case 'room-query':
+        reply(conn, { type: 'room-info', id: message.id, rooms: message.rooms.map((room) => rooms.info(room)) });
+        return;
+      case 'room-enter':
+        enterRoom(conn, message);
+        return;
+    }
+  }
+
+  /** Atomic check-and-subscribe, so two clients racing to create a room cannot both win [R-11]. */
+  function enterRoom(conn: Connection, request: Extract<ClientMessage, { type: 'room-enter' }>): void {
+    const { id, room, mode, destroyDelay } = request;
+    const fail = (code: Extract<ServerMessage, { type: 'room-error' }>['code'], text: string) =>
+      reply(conn, { type: 'room-error', id, room, code, message: text });
+    if (!validTopic(room)) return fail('INVALID_REQUEST', `room must be 1-${options.maxTopicLength} characters`);
+    const exists = rooms.exists(room);
+    if (mode === 'create' && exists) return fail('ROOM_ALREADY_EXISTS', `room "${room}" already exists`);
+    if (mode === 'join' && !exists) return fail('ROOM_NOT_FOUND', `room "${room}" does not exist`);
+    let created = false;
+    if (!conn.topics.has(room)) {
+      if (conn.topics.size >= options.maxTopicsPerConnection) {
+        return fail('TOO_MANY_TOPICS', `at most ${options.maxTopicsPerConnection} rooms per connection`);
+      }
+      if (!exists && destroyDelay > 0 && !rooms.canLinger()) {
+        return fail('TOO_MANY_ROOMS', 'the relay keeps no more rooms with a destroyDelay');
+      }
+      created = rooms.add(room, conn, destroyDelay).created;
+      conn.topics.add(room);
+    }
+    const info = rooms.info(room);
+    reply(conn, { type: 'room-entered', id, room, created, members: info.members, destroyDelay: info.destroyDelay });
+  }
+
+  function validTopic(topic: string): boolean {
+    return topic.length > 0 && topic.length <= options.maxTopicLength;
+  }
+
+  function refuse(conn: Connection, code: FrameErrorCode, message: string): void {
+    metrics.countDrop(code);
+    reply(conn, { type: 'error', code, message });
+  }
+
+  function reply(conn: Connection, message: ServerMessage): void {
+    send(conn, JSON.stringify(message));
+  }
+
+  function send(conn: Connection, frame: Buffer | string): void {
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    if (!conn.corked) {
+      conn.corked = true;
+      conn.socket.cork();
+      corkedConnections.push(conn);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    }
+    conn.ws.send(frame, TEXT_FRAME);
+    metrics.messagesOut++;
+  }
+
+  function flush(): void {
+    const batch = corkedConnections;
+    corkedConnections = [];
+    flushScheduled = false;
+    for (const conn of batch) {
+      conn.corked = false;
+      conn.socket.uncork();
+      // What the kernel would not take stays buffered here; a receiver that keeps falling
+      // behind would grow it without bound, so it is dropped instead [R-72].
+      if (conn.ws.bufferedAmount > options.maxBufferedBytes) drop(conn, 'slow-consumer');
+    }
+  }
+
+  /** Closes with a code and reason the client can read. */
+  function disconnect(conn: Connection, reason: DisconnectReason, code: number, text: string): void {
+    metrics.countDisconnect(reason);
+    conn.ws.close(code, text);
+  }
+
+  /** Cuts a connection that cannot be talked to any more (dead or backed up). */
+  function drop(conn: Connection, reason: DisconnectReason): void {
+    metrics.countDisconnect(reason);
+    conn.ws.terminate();
+  }
+
+  function stats(): RelayStats {
+    return {
+      connections: connections.size,
+      topics: rooms.size,
+      lingeringRooms: rooms.lingeringCount,
+      messagesIn: metrics.messagesIn,
+      messagesOut: metrics.messagesOut,
+    };
+  }
+
+  function handleHttpRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      const body = JSON.stringify({
+        status: closing ? 'shutting-down' : 'ok',
+        uptimeSeconds: Math.round((Date.now() - metrics.startedAt) / 1000),
+        ...stats(),
+      });
+      res.writeHead(closing ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return true;
+    }
+    if (path === '/metrics') {
+      const gauges = { connections: connections.size, topics: rooms.size, lingeringRooms: rooms.lingeringCount };
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : renderPrometheus(metrics, gauges));
+      return true;
+    }
+    return false;
+  }
+
+  async function close(): Promise<void> {
+    if (closing) return;
+    closing = true;
+    clearInterval(heartbeat);
+    const closed = [...connections].map(
+      (conn) =>
+        new Promise<void>((resolve) => {
+          if (conn.ws.readyState === WebSocket.CLOSED) return resolve();
+          conn.ws.once('close', () => resolve());
+          disconnect(conn, 'shutdown', CloseCode.GOING_AWAY, 'relay shutting down');
+        }),
+    );
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
+    await Promise.race([Promise.all(closed), grace]);
+    for (const conn of connections) conn.ws.terminate();
+    rooms.clear();
+    wss.close();
+  }
+
+  return { handleUpgrade, handleHttpRequest, stats, close, options };
+}

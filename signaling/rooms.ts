@@ -1,0 +1,115 @@
+/**
+ * Topic membership and room presence.
+ *
+ * A topic is y-webrtc's room name; its subscribers are the room's members (one connection per
+ * tab). A room exists while it has a member, and for `destroyDelay` seconds after the last one
+ * leaves [R-3]. Empty topics are deleted at once; only a room with a pending destroy timer is
+ * remembered without members, and their number is capped.
+ */
+import type { RoomInfo } from './protocol.js';
+
+export interface RoomRegistryOptions {
+  maxLingeringRooms: number;
+  /** Injected so tests can drive destroy timers without waiting. */
+  setTimer?: (fn: () => void, ms: number) => { unref?: () => void };
+  clearTimer?: (handle: unknown) => void;
+}
+
+interface RoomRecord<M> {
+  members: Set<M>;
+  destroyDelay: number;
+  /** Set while the room has no member and waits out its destroyDelay. */
+  destroyTimer: unknown;
+}
+
+export class RoomRegistry<M> {
+  readonly #rooms = new Map<string, RoomRecord<M>>();
+  #lingering = 0;
+  readonly #setTimer: NonNullable<RoomRegistryOptions['setTimer']>;
+  readonly #clearTimer: NonNullable<RoomRegistryOptions['clearTimer']>;
+
+  constructor(private readonly options: RoomRegistryOptions) {
+    this.#setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.#clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
+  }
+
+  /** Subscribers of a topic, for the fan-out; undefined when nobody is subscribed. */
+  members(topic: string): ReadonlySet<M> | undefined {
+    const members = this.#rooms.get(topic)?.members;
+    return members && members.size > 0 ? members : undefined;
+  }
+
+  exists(topic: string): boolean {
+    return this.#rooms.has(topic);
+  }
+
+  info(topic: string): RoomInfo {
+    const record = this.#rooms.get(topic);
+    return {
+      room: topic,
+      exists: record !== undefined,
+      members: record?.members.size ?? 0,
+      destroyDelay: record?.destroyDelay ?? 0,
+    };
+  }
+
+  /** Adds a member; creates the room (with `destroyDelay`) when it does not exist. */
+  add(topic: string, member: M, destroyDelay = 0): { created: boolean } {
+    let record = this.#rooms.get(topic);
+    const created = record === undefined;
+    if (!record) {
+      record = { members: new Set(), destroyDelay, destroyTimer: undefined };
+      this.#rooms.set(topic, record);
+    } else if (record.destroyTimer !== undefined) {
+      this.#cancelDestroy(record);
+    }
+    record.members.add(member);
+    return { created };
+  }
+
+  remove(topic: string, member: M): void {
+    const record = this.#rooms.get(topic);
+    if (!record || !record.members.delete(member) || record.members.size > 0) return;
+    if (record.destroyDelay > 0 && this.#lingering < this.options.maxLingeringRooms) {
+      this.#lingering++;
+      const handle = this.#setTimer(() => {
+        if (this.#rooms.get(topic) === record && record.members.size === 0) {
+          this.#lingering--;
+          this.#rooms.delete(topic);
+        }
+      }, record.destroyDelay * 1000);
+      handle.unref?.();
+      record.destroyTimer = handle;
+    } else {
+      this.#rooms.delete(topic);
+    }
+  }
+
+  /** Whether another room with a destroyDelay could still be kept after it empties. */
+  canLinger(): boolean {
+    return this.#lingering < this.options.maxLingeringRooms;
+  }
+
+  get size(): number {
+    return this.#rooms.size;
+  }
+
+  get lingeringCount(): number {
+    return this.#lingering;
+  }
+
+  /** Cancels every destroy timer (relay shutdown). */
+  clear(): void {
+    for (const record of this.#rooms.values()) {
+      if (record.destroyTimer !== undefined) this.#clearTimer(record.destroyTimer);
+    }
+    this.#rooms.clear();
+    this.#lingering = 0;
+  }
+
+  #cancelDestroy(record: RoomRecord<M>): void {
+    this.#clearTimer(record.destroyTimer);
+    record.destroyTimer = undefined;
+    this.#lingering--;
+  }
+}
