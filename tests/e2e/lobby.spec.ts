@@ -1,0 +1,21 @@
+import { test, expect } from '@playwright/test';
+
+test('the lobby opens and shows that the relay answers', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Mesh Rooms', level: 1 })).toBeVisible();
+  await expect(page.getByRole('status')).toHaveText(/Relay connected/);
+});
+
+test('an invite link opens the app and names the rooms it carries', async ({ page }) => {
+  const response = await page.goto('/r/maths,physics');
+  expect(response?.status()).toBe(200);
+  await expect(page.getByRole('heading', { name: 'You are invited' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'You are invited' })).toContainText('maths, physics');
+});
+
+test('an unknown address shows a page-not-found page with a way back', async ({ page }) => {
+  await page.goto('/no/such/page');
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'Go to the lobby' }).click();
+  await expect(page.getByRole('heading', { name: 'Mesh Rooms', level: 1 })).toBeVisible();
+});
