@@ -3,7 +3,7 @@
  * Shared by the standalone relay (cli.ts) and the app server (server/start.ts).
  */
 import { parseArgs } from 'node:util';
-import { RelayConfigError, type RelayOptions } from './options.js';
+import { DEFAULT_RELAY_OPTIONS, RelayConfigError, type RelayOptions } from './options.js';
 
 /** Each relay option: its flag, its environment variable, and how to read it. */
 const RELAY_SETTINGS = {
@@ -67,7 +67,7 @@ export function usage(command: string, defaults: { port: number; host: string })
   const rows = [
     [`--port <n>`, 'PORT', String(defaults.port)],
     [`--host <addr>`, 'HOST', defaults.host],
-    ...Object.values(RELAY_SETTINGS).map((s) => [`--${s.flag} <${s.kind}>`, s.env, '']),
+    ...Object.entries(RELAY_SETTINGS).map(([key, s]) => [`--${s.flag} <${s.kind}>`, s.env, showDefault(DEFAULT_RELAY_OPTIONS[key as keyof RelayOptions])]),
   ];
   return [
     `Usage: ${command} [options]`,
@@ -76,6 +76,11 @@ export function usage(command: string, defaults: { port: number; host: string })
     '',
     ...rows.map(([flag, envName, def]) => `  ${flag.padEnd(30)} ${envName.padEnd(28)} ${def}`),
   ].join('\n');
+}
+
+function showDefault(value: number | string | string[]): string {
+  if (Array.isArray(value)) return value.length ? value.join(',') : '(any)';
+  return value === '' ? '(none)' : String(value);
 }
 
 function convert(raw: string, kind: string, name: string): string | number | string[] {
