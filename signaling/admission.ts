@@ -15,8 +15,8 @@ export interface Refusal {
   message: string;
 }
 
-export function admissionRefusal(req: IncomingMessage, options: RelayOptions, openConnections: number): Refusal | null {
-  if (openConnections >= options.maxConnections) {
+export function admissionRefusal(req: IncomingMessage, options: RelayOptions, connections: number): Refusal | null {
+  if (connections >= options.maxConnections) {
     return { status: 503, reason: 'capacity', message: 'relay is at its connection limit' };
   }
   // Browsers always send Origin on a WebSocket handshake; with an allow-list, a request without

@@ -25,7 +25,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const running = await listenRelay({ port: config.port, host: config.host, ...config.relay });
-  console.log(`Mesh Rooms relay listening on ${running.url} (health: http://${config.host}:${running.port}/healthz)`);
+  // Derived from running.url, which brackets an IPv6 address: `http://${config.host}:…` printed
+  // an unusable http://::1:4444/healthz for --host ::1.
+  const healthUrl = `${running.url.replace(/^ws:/, 'http:')}/healthz`;
+  console.log(`Mesh Rooms relay listening on ${running.url} (health: ${healthUrl})`);
   const stop = (signal: string) => {
     console.log(`relay: ${signal}, closing clients with 1001`);
     running.close().then(() => process.exit(0));

@@ -3,7 +3,7 @@
  * Shared by the standalone relay (cli.ts) and the app server (server/start.ts).
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_RELAY_OPTIONS, RelayConfigError, type RelayOptions } from './options.js';
+import { DEFAULT_RELAY_OPTIONS, RelayConfigError, resolveRelayOptions, type RelayOptions } from './options.js';
 
 /** Each relay option: its flag, its environment variable, and how to read it. */
 const RELAY_SETTINGS = {
@@ -15,7 +15,7 @@ const RELAY_SETTINGS = {
   maxBufferedBytes: { flag: 'max-buffered-bytes', env: 'RELAY_MAX_BUFFERED_BYTES', kind: 'int' },
   heartbeatIntervalMs: { flag: 'heartbeat-ms', env: 'RELAY_HEARTBEAT_MS', kind: 'int' },
   maxConnections: { flag: 'max-connections', env: 'RELAY_MAX_CONNECTIONS', kind: 'int' },
-  maxLingeringRooms: { flag: 'max-lingering-rooms', env: 'RELAY_MAX_LINGERING_ROOMS', kind: 'int' },
+  maxDelayedRooms: { flag: 'max-delayed-rooms', env: 'RELAY_MAX_DELAYED_ROOMS', kind: 'int' },
   allowedOrigins: { flag: 'allowed-origins', env: 'RELAY_ALLOWED_ORIGINS', kind: 'list' },
   token: { flag: 'token', env: 'RELAY_TOKEN', kind: 'string' },
 } as const satisfies Record<keyof RelayOptions, { flag: string; env: string; kind: string }>;
@@ -54,11 +54,13 @@ export function readServerConfig(
     if (raw === undefined) continue;
     (relay as Record<string, unknown>)[key] = convert(raw, setting.kind, `--${setting.flag}`);
   }
-  return {
-    port: convert(read('port', 'PORT') ?? String(defaults.port), 'int', '--port') as number,
-    host: read('host', 'HOST') ?? defaults.host,
-    relay,
-  };
+  const port = convert(read('port', 'PORT') ?? String(defaults.port), 'int', '--port') as number;
+  // Well-formed numbers can still be unusable (--port 70000, --max-frame-bytes 0). Refuse them
+  // here as a RelayConfigError, so the CLI and `npm start` exit 2 with the usage text, instead
+  // of crashing later in server.listen() or createRelay() (exit 1 or an uncaught stack trace).
+  if (port < 0 || port > 65_535) throw new RelayConfigError(`--port must be from 0 to 65535, got ${port}`);
+  resolveRelayOptions(relay);
+  return { port, host: read('host', 'HOST') ?? defaults.host, relay };
 }
 
 export class HelpRequested extends Error {}

@@ -2,21 +2,29 @@
  * Counters behind `GET /metrics` (Prometheus text format) and `GET /healthz` [R-72].
  * Plain numbers, bumped on the hot path; rendering happens only when scraped.
  */
-import type { FrameErrorCode } from './protocol.js';
+import { FRAME_ERROR_CODES, type FrameErrorCode } from './protocol.js';
 
 /** A refused frame is counted under the same code the client is told. */
 export type DropReason = FrameErrorCode;
 
-export type DisconnectReason =
-  | 'frame-too-large'
-  | 'binary-frame'
-  | 'protocol-error'
-  | 'rate-limit'
-  | 'slow-consumer'
-  | 'heartbeat-timeout'
-  | 'shutdown';
+const DISCONNECT_REASONS = [
+  'frame-too-large',
+  'binary-frame',
+  'protocol-error',
+  'rate-limit',
+  'slow-consumer',
+  'heartbeat-timeout',
+  'shutdown',
+] as const;
+export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 
-export type RejectReason = 'origin' | 'token' | 'capacity';
+const REJECT_REASONS = ['origin', 'token', 'capacity', 'shutdown'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+/** Every labelled series starts at 0, so a dashboard or alert sees it before its first event. */
+function zeroed<K extends string>(keys: readonly K[]): Map<K, number> {
+  return new Map(keys.map((key) => [key, 0]));
+}
 
 export class RelayMetrics {
   readonly startedAt = Date.now();
@@ -26,9 +34,9 @@ export class RelayMetrics {
   messagesOut = 0;
   bytesIn = 0;
   errors = 0;
-  readonly drops = new Map<DropReason, number>();
-  readonly disconnects = new Map<DisconnectReason, number>();
-  readonly rejects = new Map<RejectReason, number>();
+  readonly drops = zeroed<DropReason>(FRAME_ERROR_CODES);
+  readonly disconnects = zeroed(DISCONNECT_REASONS);
+  readonly rejects = zeroed(REJECT_REASONS);
 
   countDrop(reason: DropReason): void {
     this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);

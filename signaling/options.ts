@@ -19,8 +19,8 @@ export interface RelayLimits {
   heartbeatIntervalMs: number;
   /** Open connections the process accepts; further upgrades get HTTP 503. */
   maxConnections: number;
-  /** Rooms kept alive by a destroyDelay after their last member left [R-3]. */
-  maxLingeringRooms: number;
+  /** Rooms with a destroyDelay (occupied or waiting it out) the relay keeps track of [R-3]. */
+  maxDelayedRooms: number;
 }
 
 export interface RelayOptions extends RelayLimits {
@@ -41,7 +41,7 @@ export const DEFAULT_RELAY_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   maxBufferedBytes: 4 * 1024 * 1024,
   heartbeatIntervalMs: 30_000,
   maxConnections: 20_000,
-  maxLingeringRooms: 10_000,
+  maxDelayedRooms: 10_000,
   allowedOrigins: [],
   token: '',
 });
@@ -69,7 +69,7 @@ export function resolveRelayOptions(partial: Partial<RelayOptions> = {}): RelayO
       throw new RelayConfigError(`${key} must be a positive integer, got ${options[key]}`);
     }
   }
-  for (const key of ['rateLimitPerSecond', 'rateLimitBurst', 'maxLingeringRooms'] as const) {
+  for (const key of ['rateLimitPerSecond', 'rateLimitBurst', 'maxDelayedRooms'] as const) {
     if (!Number.isFinite(options[key]) || options[key] < 0) {
       throw new RelayConfigError(`${key} must be a number ≥ 0, got ${options[key]}`);
     }

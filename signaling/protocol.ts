@@ -39,25 +39,23 @@ export type RoomErrorCode =
   | 'INVALID_REQUEST';
 
 /** Why a frame was refused; sent back as `{ type: 'error', code }` and counted in metrics. */
-export type FrameErrorCode =
-  | 'bad-json'
-  | 'bad-message'
-  | 'rate-limited'
-  | 'too-many-topics'
-  | 'invalid-topic'
-  | 'not-subscribed';
+export const FRAME_ERROR_CODES = ['bad-json', 'bad-message', 'rate-limited', 'too-many-topics', 'invalid-topic', 'not-subscribed'] as const;
+export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
 export type ServerMessage =
   | { type: 'pong' }
   | { type: 'room-info'; id: RequestId; rooms: RoomInfo[] }
   | { type: 'room-entered'; id: RequestId; room: string; created: boolean; members: number; destroyDelay: number }
-  | { type: 'room-error'; id: RequestId; room: string; code: RoomErrorCode; message: string }
+  | { type: 'room-error'; id: RequestId; room?: string; code: RoomErrorCode; message: string }
   | { type: 'error'; code: FrameErrorCode; message: string };
 
 export interface ParseFailure {
   type: 'invalid';
   code: 'bad-json' | 'bad-message';
   detail: string;
+  /** Set when a malformed extension request still had a usable id: the reply must carry it. */
+  requestId?: RequestId;
+  room?: string;
 }
 
 const MAX_REQUEST_ID_LENGTH = 64;
@@ -92,20 +90,20 @@ export function parseClientMessage(text: string): ClientMessage | ParseFailure {
       if (!isRequestId(value.id)) return invalid('bad-message', 'room-query.id must be a short string or a number');
       const rooms = value.rooms;
       if (!Array.isArray(rooms) || rooms.length > MAX_ROOMS_PER_QUERY || !rooms.every((r) => typeof r === 'string')) {
-        return invalid('bad-message', `room-query.rooms must be an array of at most ${MAX_ROOMS_PER_QUERY} strings`);
+        return invalidRequest(value.id, undefined, `room-query.rooms must be an array of at most ${MAX_ROOMS_PER_QUERY} strings`);
       }
       return { type: 'room-query', id: value.id, rooms };
     }
     case 'room-enter': {
       if (!isRequestId(value.id)) return invalid('bad-message', 'room-enter.id must be a short string or a number');
-      if (typeof value.room !== 'string') return invalid('bad-message', 'room-enter.room must be a string');
+      if (typeof value.room !== 'string') return invalidRequest(value.id, undefined, 'room-enter.room must be a string');
       const mode = value.mode ?? 'any';
       if (mode !== 'create' && mode !== 'join' && mode !== 'any') {
-        return invalid('bad-message', 'room-enter.mode must be "create", "join" or "any"');
+        return invalidRequest(value.id, value.room, 'room-enter.mode must be "create", "join" or "any"');
       }
       const destroyDelay = value.destroyDelay ?? 0;
       if (!Number.isInteger(destroyDelay) || (destroyDelay as number) < 0 || (destroyDelay as number) > MAX_DESTROY_DELAY_SECONDS) {
-        return invalid('bad-message', `room-enter.destroyDelay must be an integer from 0 to ${MAX_DESTROY_DELAY_SECONDS}`);
+        return invalidRequest(value.id, value.room, `room-enter.destroyDelay must be an integer from 0 to ${MAX_DESTROY_DELAY_SECONDS}`);
       }
       return { type: 'room-enter', id: value.id, room: value.room, mode, destroyDelay: destroyDelay as number };
     }
@@ -127,6 +125,11 @@ export function publishFrame(receivedText: string, clients: number): string {
 
 function invalid(code: ParseFailure['code'], detail: string): ParseFailure {
   return { type: 'invalid', code, detail };
+}
+
+/** A malformed request whose id is readable: answered as `room-error` so the caller's wait ends. */
+function invalidRequest(requestId: RequestId, room: string | undefined, detail: string): ParseFailure {
+  return { type: 'invalid', code: 'bad-message', detail, requestId, ...(room === undefined ? {} : { room }) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

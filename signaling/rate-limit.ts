@@ -20,7 +20,9 @@ export class TokenBucket {
 
   take(now: number): RateDecision {
     if (this.ratePerSecond <= 0) return 'allow';
-    const elapsedSeconds = (now - this.#updatedAt) / 1000;
+    // The relay passes Date.now(), which steps backwards when the system clock is corrected;
+    // a negative elapsed time would put every active sender deep in debt and disconnect it.
+    const elapsedSeconds = Math.max(0, now - this.#updatedAt) / 1000;
     this.#updatedAt = now;
     this.#tokens = Math.min(this.burst, this.#tokens + elapsedSeconds * this.ratePerSecond);
     this.#tokens -= 1;

@@ -68,7 +68,7 @@ const CLOSE_GRACE_MS = 1000;
 export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
   const options = resolveRelayOptions(partialOptions);
   const metrics = new RelayMetrics();
-  const rooms = new RoomRegistry<Connection>({ maxLingeringRooms: options.maxLingeringRooms });
+  const rooms = new RoomRegistry<Connection>({ maxDelayedRooms: options.maxDelayedRooms });
   const connections = new Set<Connection>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -85,6 +85,7 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
 
   const heartbeat = setInterval(() => {
     for (const conn of connections) {
+      if (conn.ws.readyState !== WebSocket.OPEN) continue;
       if (!conn.alive) {
         drop(conn, 'heartbeat-timeout');
         continue;
@@ -98,13 +99,15 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => metrics.errors++);
     const refusal = closing
-      ? ({ status: 503, reason: 'capacity', message: 'relay is shutting down' } as const)
+      ? ({ status: 503, reason: 'shutdown', message: 'relay is shutting down' } as const)
       : admissionRefusal(req, options, connections.size);
     if (refusal) {
       metrics.countReject(refusal.reason);
       rejectUpgrade(socket, refusal.status, refusal.message);
       return;
     }
+    // ws completes the handshake synchronously (no async verifyClient), so the connection is
+    // counted before the next upgrade is looked at and a burst cannot overshoot maxConnections.
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket));
   }
 
@@ -128,6 +131,10 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
   }
 
   function onFrame(conn: Connection, data: Buffer, isBinary: boolean): void {
+    // ws keeps delivering frames that were already in flight after close() (rate limit, binary
+    // frame, shutdown). Ignore them: otherwise every frame of a flood after the 1008 close
+    // counted another rate-limit disconnect in /metrics (and could still be relayed).
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
     metrics.messagesIn++;
     metrics.bytesIn += data.length;
     conn.alive = true;
@@ -140,7 +147,8 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
       metrics.countDrop('rate-limited');
       if (!conn.toldRateLimited) {
         conn.toldRateLimited = true;
-        refuse(conn, 'rate-limited', `over ${options.rateLimitPerSecond} messages/s; messages are being dropped`);
+        // reply(), not refuse(): refuse() counts a drop too, and this frame was counted above.
+        reply(conn, { type: 'error', code: 'rate-limited', message: `over ${options.rateLimitPerSecond} messages/s; messages are being dropped` });
       }
       return;
     }
@@ -152,7 +160,11 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
     const message = parseClientMessage(data.toString('utf8'));
     if (message.type === 'invalid') {
       metrics.countDrop(message.code);
-      reply(conn, { type: 'error', code: message.code, message: message.detail });
+      if (message.requestId !== undefined) {
+        reply(conn, { type: 'room-error', id: message.requestId, room: message.room, code: 'INVALID_REQUEST', message: message.detail });
+      } else {
+        reply(conn, { type: 'error', code: message.code, message: message.detail });
+      }
       return;
     }
     handleMessage(conn, message);
@@ -160,11 +172,15 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
 
   function handleMessage(conn: Connection, message: ClientMessage): void {
     switch (message.type) {
-      case 'subscribe':
+      case 'subscribe': {
+        // One refusal per frame: answering every invalid topic would turn one 64 KiB frame of
+        // ~20,000 empty topics into ~20,000 error frames (a 25x amplification) [R-72].
+        let refusedInvalid = false;
         for (const topic of message.topics) {
           if (conn.topics.has(topic)) continue;
           if (!validTopic(topic)) {
-            refuse(conn, 'invalid-topic', `topic must be 1-${options.maxTopicLength} characters`);
+            if (!refusedInvalid) refuse(conn, 'invalid-topic', `topic must be 1-${options.maxTopicLength} characters`);
+            refusedInvalid = true;
           } else if (conn.topics.size >= options.maxTopicsPerConnection) {
             refuse(conn, 'too-many-topics', `at most ${options.maxTopicsPerConnection} topics per connection`);
             return;
@@ -174,6 +190,7 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
           }
         }
         return;
+      }
       case 'unsubscribe':
         for (const topic of message.topics) {
           if (conn.topics.delete(topic)) rooms.remove(topic, conn);
@@ -219,7 +236,7 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
       if (conn.topics.size >= options.maxTopicsPerConnection) {
         return fail('TOO_MANY_TOPICS', `at most ${options.maxTopicsPerConnection} rooms per connection`);
       }
-      if (!exists && destroyDelay > 0 && !rooms.canLinger()) {
+      if (!exists && destroyDelay > 0 && !rooms.canAddDelayedRoom()) {
         return fail('TOO_MANY_ROOMS', 'the relay keeps no more rooms with a destroyDelay');
       }
       created = rooms.add(room, conn, destroyDelay).created;

@@ -4,12 +4,13 @@
  * A topic is y-webrtc's room name; its subscribers are the room's members (one connection per
  * tab). A room exists while it has a member, and for `destroyDelay` seconds after the last one
  * leaves [R-3]. Empty topics are deleted at once; only a room with a pending destroy timer is
- * remembered without members, and their number is capped.
+ * remembered without members. Rooms with a destroyDelay are capped, counted from their
+ * creation: a delay the relay accepted is then always honoured, however full it gets later.
  */
 import type { RoomInfo } from './protocol.js';
 
 export interface RoomRegistryOptions {
-  maxLingeringRooms: number;
+  maxDelayedRooms: number;
   /** Injected so tests can drive destroy timers without waiting. */
   setTimer?: (fn: () => void, ms: number) => { unref?: () => void };
   clearTimer?: (handle: unknown) => void;
@@ -24,6 +25,9 @@ interface RoomRecord<M> {
 
 export class RoomRegistry<M> {
   readonly #rooms = new Map<string, RoomRecord<M>>();
+  /** Rooms created with a destroyDelay > 0, with or without members. */
+  #delayed = 0;
+  /** Of those, the ones without members, waiting out their delay. */
   #lingering = 0;
   readonly #setTimer: NonNullable<RoomRegistryOptions['setTimer']>;
   readonly #clearTimer: NonNullable<RoomRegistryOptions['clearTimer']>;
@@ -60,6 +64,7 @@ export class RoomRegistry<M> {
     if (!record) {
       record = { members: new Set(), destroyDelay, destroyTimer: undefined };
       this.#rooms.set(topic, record);
+      if (destroyDelay > 0) this.#delayed++;
     } else if (record.destroyTimer !== undefined) {
       this.#cancelDestroy(record);
     }
@@ -70,11 +75,12 @@ export class RoomRegistry<M> {
   remove(topic: string, member: M): void {
     const record = this.#rooms.get(topic);
     if (!record || !record.members.delete(member) || record.members.size > 0) return;
-    if (record.destroyDelay > 0 && this.#lingering < this.options.maxLingeringRooms) {
+    if (record.destroyDelay > 0) {
       this.#lingering++;
       const handle = this.#setTimer(() => {
         if (this.#rooms.get(topic) === record && record.members.size === 0) {
           this.#lingering--;
+          this.#delayed--;
           this.#rooms.delete(topic);
         }
       }, record.destroyDelay * 1000);
@@ -85,9 +91,9 @@ export class RoomRegistry<M> {
     }
   }
 
-  /** Whether another room with a destroyDelay could still be kept after it empties. */
-  canLinger(): boolean {
-    return this.#lingering < this.options.maxLingeringRooms;
+  /** Whether another room may be created with a destroyDelay (callers check before `add`). */
+  canAddDelayedRoom(): boolean {
+    return this.#delayed < this.options.maxDelayedRooms;
   }
 
   get size(): number {
@@ -105,6 +111,7 @@ export class RoomRegistry<M> {
     }
     this.#rooms.clear();
     this.#lingering = 0;
+    this.#delayed = 0;
   }
 
   #cancelDestroy(record: RoomRecord<M>): void {
