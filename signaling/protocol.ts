@@ -16,8 +16,8 @@ export type EnterMode = 'create' | 'join' | 'any';
 export type ClientMessage =
   | { type: 'subscribe'; topics: string[] }
   | { type: 'unsubscribe'; topics: string[] }
-  /** `text` is the frame as received; the fan-out appends `clients` to it (see publishFrame). */
-  | { type: 'publish'; topic: string; text: string }
+  /** Forwarded as received, with `clients` added (see frame.ts). */
+  | { type: 'publish'; topic: string }
   | { type: 'ping' }
   | { type: 'room-query'; id: RequestId; rooms: string[] }
   | { type: 'room-enter'; id: RequestId; room: string; mode: EnterMode; destroyDelay: number };
@@ -83,7 +83,7 @@ export function parseClientMessage(text: string): ClientMessage | ParseFailure {
     }
     case 'publish':
       if (typeof value.topic !== 'string') return invalid('bad-message', 'publish.topic must be a string');
-      return { type: 'publish', topic: value.topic, text };
+      return { type: 'publish', topic: value.topic };
     case 'ping':
       return { type: 'ping' };
     case 'room-query': {
@@ -110,17 +110,6 @@ export function parseClientMessage(text: string): ClientMessage | ParseFailure {
     default:
       return invalid('bad-message', 'unknown message type');
   }
-}
-
-/**
- * The frame every subscriber of a topic receives: the publisher's own JSON with `clients`
- * (the subscriber count) added, as the stock y-webrtc server does. Splicing the field onto the
- * received text avoids a parse/stringify round trip per message; a `clients` key the sender
- * put in is overridden because JSON.parse keeps the last duplicate key.
- */
-export function publishFrame(receivedText: string, clients: number): string {
-  const body = receivedText.trimEnd();
-  return `${body.slice(0, -1)},"clients":${clients}}`;
 }
 
 function invalid(code: ParseFailure['code'], detail: string): ParseFailure {

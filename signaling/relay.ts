@@ -9,11 +9,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import { resolveRelayOptions, type RelayOptions } from './options.js';
-import { parseClientMessage, publishFrame, type ClientMessage, type FrameErrorCode, type ServerMessage } from './protocol.js';
+import { parseClientMessage, type ClientMessage, type FrameErrorCode, type ServerMessage } from './protocol.js';
 import { TokenBucket } from './rate-limit.js';
 import { RoomRegistry } from './rooms.js';
 import { RelayMetrics, renderPrometheus, type DisconnectReason } from './metrics.js';
 import { admissionRefusal, rejectUpgrade } from './admission.js';
+import { publishWireFrame } from './frame.js';
 
 /** WebSocket close codes the relay uses; each says why in its reason text too. */
 export const CloseCode = {
@@ -96,8 +97,11 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
   }, options.heartbeatIntervalMs);
   heartbeat.unref();
 
+  // One listener shared by every socket (not a closure each): idle connections stay small.
+  const countSocketError = () => metrics.errors++;
+
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => metrics.errors++);
+    socket.on('error', countSocketError);
     const refusal = closing
       ? ({ status: 503, reason: 'shutdown', message: 'relay is shutting down' } as const)
       : admissionRefusal(req, options, connections.size);
@@ -167,10 +171,10 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
       }
       return;
     }
-    handleMessage(conn, message);
+    handleMessage(conn, message, data);
   }
 
-  function handleMessage(conn: Connection, message: ClientMessage): void {
+  function handleMessage(conn: Connection, message: ClientMessage, received: Buffer): void {
     switch (message.type) {
       case 'subscribe': {
         // One refusal per frame: answering every invalid topic would turn one 64 KiB frame of
@@ -205,9 +209,9 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
         }
         const receivers = rooms.members(message.topic);
         if (!receivers) return;
-        // Serialized once for every receiver.
-        const frame = Buffer.from(publishFrame(message.text, receivers.size));
-        for (const receiver of receivers) send(receiver, frame);
+        // One frame, serialized once, the same bytes for every receiver.
+        const frame = publishWireFrame(received, receivers.size);
+        for (const receiver of receivers) sendWireFrame(receiver, frame);
         return;
       }
       case 'ping':
@@ -259,8 +263,27 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
     send(conn, JSON.stringify(message));
   }
 
-  function send(conn: Connection, frame: Buffer | string): void {
+  function send(conn: Connection, text: string): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
+    corkUntilFlush(conn);
+    conn.ws.send(text, TEXT_FRAME);
+    metrics.messagesOut++;
+  }
+
+  /**
+   * Writes a complete, prebuilt WebSocket frame straight to the socket. Safe next to ws's own
+   * writes because, without an extension (perMessageDeflate is off), ws writes every frame to
+   * the socket synchronously and whole, so frames never interleave; and nothing is written
+   * once ws has started closing.
+   */
+  function sendWireFrame(conn: Connection, frame: Buffer): void {
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    corkUntilFlush(conn);
+    conn.socket.write(frame);
+    metrics.messagesOut++;
+  }
+
+  function corkUntilFlush(conn: Connection): void {
     if (!conn.corked) {
       conn.corked = true;
       conn.socket.cork();
@@ -270,8 +293,6 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
         setImmediate(flush);
       }
     }
-    conn.ws.send(frame, TEXT_FRAME);
-    metrics.messagesOut++;
   }
 
   function flush(): void {
