@@ -4,6 +4,7 @@
  * path go to the relay; the app uses `/relay`).
  */
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -78,8 +79,9 @@ function main(): void {
     process.exit(1);
   });
   server.listen(config.port, config.host, () => {
-    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    console.log(`Mesh Rooms is running at http://${shownHost}:${config.port}/ (relay on the same port)`);
+    const { port } = server.address() as AddressInfo;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    console.log(`Mesh Rooms is running at http://${shownHost}:${port}/ (relay on the same port)`);
   });
 
   const stop = (signal: string) => {
