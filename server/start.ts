@@ -86,10 +86,16 @@ function main(): void {
 
   const stop = (signal: string) => {
     console.log(`${signal}: closing relay clients with 1001 and stopping`);
-    relay.close().then(() => {
-      server.closeAllConnections();
-      server.close(() => process.exit(0));
-    });
+    relay.close().then(
+      () => {
+        server.closeAllConnections();
+        server.close(() => process.exit(0));
+      },
+      (err: unknown) => {
+        console.error('stop: closing the relay failed:', err);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

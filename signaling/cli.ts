@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   console.log(`Mesh Rooms relay listening on ${running.url} (health: ${healthUrl})`);
   const stop = (signal: string) => {
     console.log(`relay: ${signal}, closing clients with 1001`);
-    running.close().then(() => process.exit(0));
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('relay: closing failed:', err);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -11,7 +11,7 @@ test('when the relay cannot be reached the lobby says so and offers to try again
   let attempts = 0;
   await page.routeWebSocket(/\/relay$/, (ws) => {
     attempts++;
-    if (attempts === 1) ws.close({ code: 1011, reason: 'down' });
+    if (attempts === 1) void ws.close({ code: 1011, reason: 'down' });
     else ws.connectToServer();
   });
   await page.goto('/');
