@@ -46,8 +46,8 @@ export const DEFAULT_RELAY_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   token: '',
 });
 
-/** Longest destroyDelay a room may ask for, in seconds. */
-export const MAX_DESTROY_DELAY_SECONDS = 10_800;
+/** Longest destroyDelay a room may ask for: one definition for relay and client. */
+export { MAX_DESTROY_DELAY_SECONDS } from '../src/lib/rooms/limits.js';
 
 export class RelayConfigError extends Error {
   override name = 'RelayConfigError';

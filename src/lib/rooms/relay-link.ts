@@ -13,15 +13,10 @@
  * relay did not understand the request: PRESENCE_UNSUPPORTED, without waiting for a timeout.
  */
 import { ErrorCode, RoomError } from './errors.js';
+// The relay's own message types (type-only: nothing of the relay is bundled into the app).
+import type { EnterMode, RoomInfo as RoomPresence } from '../../../signaling/protocol.js';
 
-export type EnterMode = 'create' | 'join' | 'any';
-
-export interface RoomPresence {
-  room: string;
-  exists: boolean;
-  members: number;
-  destroyDelay: number;
-}
+export type { EnterMode, RoomPresence };
 
 export interface EnteredRoom {
   room: string;

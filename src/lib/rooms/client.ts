@@ -1,0 +1,216 @@
+/**
+ * `createRoomClient` (SPEC §3): one identity [R-1], up to `maxRooms` rooms at once [R-16], each a
+ * Room. Every operation validates before any network work and either succeeds or throws a
+ * RoomError, changing nothing.
+ */
+import { Emitter } from './events.js';
+import { ErrorCode, RoomError } from './errors.js';
+import { RelayLink, type EnterMode, type WebSocketFactory } from './relay-link.js';
+import { Room } from './room.js';
+import type { StateChange } from './room-state.js';
+import type { LeaveReason, Member, Role } from './members.js';
+import { assertRoomId, assertRoomName, assertUser, type User } from './validation.js';
+import { MAX_DESTROY_DELAY_SECONDS } from './limits.js';
+
+export interface RoomClientOptions {
+  user: User;
+  /** Relay URL(s), e.g. `wss://rooms.example/relay`. */
+  signaling: string | string[];
+  iceServers?: RTCIceServer[];
+  /** Rooms this client may be in at once [R-16]. */
+  maxRooms?: number;
+  /** Extra simple-peer options, merged under ours. */
+  peerOpts?: Record<string, unknown>;
+  /** How long entering may take before it fails with RELAY_UNREACHABLE. */
+  connectTimeoutMs?: number;
+  /** For Node tests: how to open a WebSocket to the relay. */
+  connectWebSocket?: WebSocketFactory;
+  log?: (line: string) => void;
+}
+
+export interface RoomInfo {
+  roomId: string;
+  roomName?: string;
+}
+
+export interface RoomConfig {
+  roomName?: string;
+  password?: string;
+  /** Seconds the room outlives its last member, 0–10800 [R-3]. */
+  destroyDelay?: number;
+  /** interactor (default) or audience [R-4]. */
+  role?: Exclude<Role, 'host'>;
+}
+
+export interface RoomClientEvents {
+  stateChanged: StateChange & { roomId: string };
+  memberJoined: { roomId: string; members: Member[] };
+  memberLeft: { roomId: string; members: Member[]; reason: LeaveReason };
+}
+
+export interface RoomSnapshot {
+  roomId: string;
+  state: StateChange['state'] | null;
+  members: Member[];
+}
+
+export const DEFAULT_MAX_ROOMS = 5;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+
+export class RoomClient {
+  readonly user: User;
+  readonly maxRooms: number;
+  readonly #events = new Emitter<RoomClientEvents>();
+  readonly #rooms = new Map<string, Room>();
+  /** Rooms being entered or left right now: they count against the limit and block a second call. */
+  readonly #busy = new Set<string>();
+  readonly #signalingUrls: string[];
+  readonly #peerOpts: Record<string, unknown>;
+  readonly #connectTimeoutMs: number;
+  readonly #link: RelayLink;
+  readonly #log: (line: string) => void;
+
+  constructor(options: RoomClientOptions) {
+    assertUser(options.user);
+    const urls = Array.isArray(options.signaling) ? options.signaling : [options.signaling];
+    if (urls.length === 0 || urls.some((url) => typeof url !== 'string' || !/^wss?:\/\//.test(url))) {
+      throw new RoomError(ErrorCode.INVALID_CONFIG, 'signaling must be one or more ws:// or wss:// URLs');
+    }
+    const maxRooms = options.maxRooms ?? DEFAULT_MAX_ROOMS;
+    if (!Number.isInteger(maxRooms) || maxRooms < 1) throw new RoomError(ErrorCode.INVALID_CONFIG, 'maxRooms must be a positive integer');
+    this.user = { userId: options.user.userId, userName: options.user.userName };
+    this.maxRooms = maxRooms;
+    this.#signalingUrls = urls;
+    this.#peerOpts = { ...options.peerOpts, ...(options.iceServers ? { config: { iceServers: options.iceServers } } : {}) };
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#log = options.log ?? (() => {});
+    this.#link = new RelayLink({ url: urls[0], connect: options.connectWebSocket, timeoutMs: this.#connectTimeoutMs });
+  }
+
+  on<K extends keyof RoomClientEvents>(event: K, listener: (payload: RoomClientEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /** Join, creating the room if it is missing [R-10]. */
+  enterRoom(info: RoomInfo, config: RoomConfig = {}): Promise<RoomSnapshot> {
+    return this.#enter(info, config, 'any');
+  }
+
+  /** Create and join; ROOM_ALREADY_EXISTS if it exists [R-11]. */
+  createRoom(info: RoomInfo, config: RoomConfig = {}): Promise<RoomSnapshot> {
+    return this.#enter(info, config, 'create');
+  }
+
+  /** Join an existing room only; ROOM_NOT_FOUND otherwise [R-12]. */
+  joinRoom(roomId: string, config: Omit<RoomConfig, 'destroyDelay' | 'roomName'> = {}): Promise<RoomSnapshot> {
+    return this.#enter({ roomId }, config, 'join');
+  }
+
+  /** Leave; this room's publishing and playing only [R-14]. */
+  async leaveRoom(roomId: string): Promise<void> {
+    const room = this.#rooms.get(roomId);
+    if (!room || this.#busy.has(roomId)) throw new RoomError(ErrorCode.NOT_IN_ROOM, `not in room "${roomId}"`, roomId);
+    this.#busy.add(roomId);
+    try {
+      await room.stop('left');
+    } finally {
+      this.#rooms.delete(roomId);
+      this.#busy.delete(roomId);
+    }
+  }
+
+  /** Leaves every room of this tab and returns their ids [R-15]. */
+  async leaveAllRooms(): Promise<string[]> {
+    const ids = [...this.#rooms.keys()].filter((id) => !this.#busy.has(id));
+    await Promise.all(ids.map((id) => this.leaveRoom(id)));
+    return ids;
+  }
+
+  room(roomId: string): RoomSnapshot | undefined {
+    const room = this.#rooms.get(roomId);
+    return room && this.#snapshot(room);
+  }
+
+  get roomIds(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  /** Leaves every room and closes the relay link. */
+  async destroy(): Promise<void> {
+    await this.leaveAllRooms();
+    this.#link.close();
+  }
+
+  async #enter(info: RoomInfo, config: RoomConfig, mode: EnterMode): Promise<RoomSnapshot> {
+    // Everything that can be checked locally is checked before any network work.
+    const roomId = info?.roomId;
+    assertRoomId(roomId);
+    assertRoomName(config.roomName ?? info.roomName, roomId);
+    const destroyDelay = config.destroyDelay ?? 0;
+    if (!Number.isInteger(destroyDelay) || destroyDelay < 0 || destroyDelay > MAX_DESTROY_DELAY_SECONDS) {
+      throw new RoomError(ErrorCode.INVALID_CONFIG, `destroyDelay must be an integer from 0 to ${MAX_DESTROY_DELAY_SECONDS} seconds`, roomId);
+    }
+    if (this.#rooms.has(roomId) || this.#busy.has(roomId)) throw new RoomError(ErrorCode.ALREADY_IN_ROOM, `already in room "${roomId}"`, roomId);
+    if (this.#rooms.size >= this.maxRooms) {
+      throw new RoomError(ErrorCode.ROOM_LIMIT_EXCEEDED, `at most ${this.maxRooms} rooms at once`, roomId);
+    }
+
+    this.#busy.add(roomId);
+    const room = new Room(
+      { roomId, user: this.user, role: config.role ?? 'interactor', signalingUrls: this.#signalingUrls, password: config.password, peerOpts: this.#peerOpts },
+      {
+        stateChanged: (change) => this.#events.emit('stateChanged', { roomId, ...change }),
+        membersJoined: (members) => this.#events.emit('memberJoined', { roomId, members }),
+        membersLeft: (members, reason) => this.#events.emit('memberLeft', { roomId, members, reason }),
+      },
+      this.#log,
+    );
+    this.#rooms.set(roomId, room);
+    let heldByLink = false;
+    try {
+      heldByLink = await this.#checkPresence(roomId, mode, destroyDelay);
+      await room.start('entering', this.#connectTimeoutMs).catch((err: unknown) => {
+        throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
+      });
+      if (heldByLink) {
+        await room.subscribed();
+        this.#link.leave(roomId);
+      }
+      return this.#snapshot(room);
+    } catch (err) {
+      if (heldByLink) this.#link.leave(roomId);
+      this.#rooms.delete(roomId);
+      const code = err instanceof RoomError ? err.code : ErrorCode.RELAY_UNREACHABLE;
+      // The failed enter ends in disconnected(<error code>) [R-50], then nothing is left of it.
+      if (room.machine.state === null) room.machine.set('connecting', 'entering');
+      await room.stop(code);
+      throw err instanceof RoomError ? err : new RoomError(code, String(err), roomId);
+    } finally {
+      this.#busy.delete(roomId);
+    }
+  }
+
+  /**
+   * Create/join semantics need the relay's presence extension [R-71]. Returns whether the link
+   * now holds a membership that must be handed back once y-webrtc's socket subscribed.
+   */
+  async #checkPresence(roomId: string, mode: EnterMode, destroyDelay: number): Promise<boolean> {
+    try {
+      await this.#link.enter(roomId, mode, destroyDelay);
+      return true;
+    } catch (err) {
+      // A stock y-webrtc relay cannot say whether a room exists: entering still works there
+      // (the room exists once someone is in it), creating and joining cannot be checked.
+      if (mode === 'any' && err instanceof RoomError && err.code === ErrorCode.PRESENCE_UNSUPPORTED) return false;
+      throw err;
+    }
+  }
+
+  #snapshot(room: Room): RoomSnapshot {
+    return { roomId: room.roomId, state: room.machine.state, members: room.members };
+  }
+}
+
+export function createRoomClient(options: RoomClientOptions): RoomClient {
+  return new RoomClient(options);
+}

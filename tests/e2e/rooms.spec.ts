@@ -1,0 +1,105 @@
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { bundleFixture } from './support/bundle';
+
+/**
+ * The room client in real Chromium, each member in its own browser context (so peers meet over
+ * the relay and WebRTC, never BroadcastChannel).
+ */
+async function member(browser: Browser, userId: string, maxRooms?: number): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.addScriptTag({ content: await bundleFixture('room-client') });
+  const relayUrl = new URL('/relay', page.url()).href.replace(/^http/, 'ws');
+  await page.evaluate(([id, url, max]) => window.startClient(id, `User ${id}`, url, max), [userId, relayUrl, maxRooms] as const);
+  return page;
+}
+
+function call(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
+  return page.evaluate(([m, a]) => window.call(m, ...a), [method, args] as const);
+}
+
+/** userIds of the members `page` sees in `roomId`, self included. */
+async function seenMembers(page: Page, roomId: string): Promise<string[]> {
+  return page.evaluate((id) => (window.client?.room(id)?.members ?? []).map((m) => m.userId).sort(), roomId);
+}
+
+let counter = 0;
+const roomName = (label: string) => `${label}-${Date.now().toString(36)}-${counter++}`;
+
+test.afterEach(async ({ browser }) => {
+  for (const context of browser.contexts()) await context.close();
+});
+
+test('[R-10][R-51] members see each other, including those present at entry; states go connecting -> connected', async ({ browser }) => {
+  const room = roomName('meet');
+  const alice = await member(browser, 'alice');
+  const bob = await member(browser, 'bob');
+  expect(await call(alice, 'enterRoom', { roomId: room })).toMatchObject({ roomId: room, state: 'connected' });
+  expect(await call(bob, 'enterRoom', { roomId: room })).toMatchObject({ state: 'connected' });
+
+  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+  await expect.poll(() => seenMembers(bob, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+  // Bob was told about Alice, who was already there when he entered.
+  const bobJoined = await bob.evaluate(() => window.events.filter((e) => e.event === 'memberJoined').flatMap((e) => (e.event === 'memberJoined' ? e.members.map((m) => m.userId) : [])));
+  expect(bobJoined).toContain('alice');
+  const states = await alice.evaluate(() => window.events.flatMap((e) => (e.event === 'stateChanged' ? [`${e.state}(${e.reason})`] : [])));
+  expect(states).toEqual(['connecting(entering)', 'connected(entered)']);
+});
+
+test('[R-51][R-14] a graceful leave is seen by the others within 1 s, and entering again right away works', async ({ browser }) => {
+  const room = roomName('leave');
+  const alice = await member(browser, 'alice');
+  const bob = await member(browser, 'bob');
+  await call(alice, 'enterRoom', { roomId: room });
+  await call(bob, 'enterRoom', { roomId: room });
+  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+
+  const leftAt = await bob.evaluate(async (id) => {
+    const at = Date.now();
+    await window.call('leaveRoom', id);
+    return at;
+  }, room);
+  await expect.poll(() => seenMembers(alice, room), { timeout: 5_000 }).toEqual(['alice']);
+  const seenAt = await alice.evaluate(() => {
+    const left = window.events.find((e) => e.event === 'memberLeft');
+    return left && left.event === 'memberLeft' ? { at: left.at, reason: left.reason, who: left.members.map((m) => m.userId) } : null;
+  });
+  expect(seenAt).toMatchObject({ reason: 'left', who: ['bob'] });
+  expect(seenAt!.at - leftAt).toBeLessThan(1000);
+  expect(await bob.evaluate(() => window.events.at(-1))).toMatchObject({ event: 'stateChanged', state: 'disconnected', reason: 'left' });
+
+  // Leaving really left: the same room can be entered again at once (DESIGN.md §2).
+  expect(await call(bob, 'enterRoom', { roomId: room })).toMatchObject({ state: 'connected' });
+  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+});
+
+test('[R-11][R-12] createRoom of an existing room and joinRoom of a missing one fail and leave nothing behind', async ({ browser }) => {
+  const room = roomName('exists');
+  const alice = await member(browser, 'alice');
+  const bob = await member(browser, 'bob');
+  expect(await call(bob, 'joinRoom', room)).toEqual({ error: 'ROOM_NOT_FOUND' });
+  expect(await call(alice, 'createRoom', { roomId: room })).toMatchObject({ state: 'connected' });
+  expect(await call(bob, 'createRoom', { roomId: room })).toEqual({ error: 'ROOM_ALREADY_EXISTS' });
+  expect(await bob.evaluate(() => window.client!.roomIds)).toEqual([]);
+  expect(await call(bob, 'joinRoom', room)).toMatchObject({ state: 'connected' });
+  await expect.poll(() => seenMembers(bob, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+});
+
+test('[R-16][R-15][R-2] room limit, leave-all, and bad room ids rejected before any network work', async ({ browser }) => {
+  const alice = await member(browser, 'alice', 2);
+  const [r1, r2, r3] = [roomName('a'), roomName('b'), roomName('c')];
+  expect(await call(alice, 'enterRoom', { roomId: r1 })).toMatchObject({ state: 'connected' });
+  expect(await call(alice, 'enterRoom', { roomId: r2 })).toMatchObject({ state: 'connected' });
+  const eventsBefore = await alice.evaluate(() => window.events.length);
+  expect(await call(alice, 'enterRoom', { roomId: r3 })).toEqual({ error: 'ROOM_LIMIT_EXCEEDED' });
+  expect(await call(alice, 'enterRoom', { roomId: 'has space' })).toEqual({ error: 'INVALID_ROOM_ID' });
+  expect(await call(alice, 'enterRoom', { roomId: r1 })).toEqual({ error: 'ALREADY_IN_ROOM' });
+  // Nothing happened: no state change for any of the refused calls.
+  expect(await alice.evaluate(() => window.events.length)).toBe(eventsBefore);
+
+  expect(((await call(alice, 'leaveAllRooms')) as string[]).sort()).toEqual([r1, r2].sort());
+  expect(await alice.evaluate(() => window.client!.roomIds)).toEqual([]);
+  expect(await call(alice, 'leaveRoom', r1)).toEqual({ error: 'NOT_IN_ROOM' });
+  expect(await call(alice, 'enterRoom', { roomId: r3 })).toMatchObject({ state: 'connected' });
+});
