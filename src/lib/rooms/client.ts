@@ -10,6 +10,7 @@ import { Room } from './room.js';
 import type { StateChange } from './room-state.js';
 import type { LeaveReason, Member, Role } from './members.js';
 import { assertRoomId, assertRoomName, assertUser, type User } from './validation.js';
+import { assertMessageContent, type ChatMessage, type CustomContent } from './schema.js';
 import { MAX_DESTROY_DELAY_SECONDS } from './limits.js';
 
 export interface RoomClientOptions {
@@ -42,16 +43,27 @@ export interface RoomConfig {
   role?: Exclude<Role, 'host'>;
 }
 
+export interface SwitchOptions {
+  /** Create the new room when it does not exist (otherwise ROOM_NOT_FOUND). */
+  createIfMissing?: boolean;
+  config?: RoomConfig;
+}
+
 export interface RoomClientEvents {
   stateChanged: StateChange & { roomId: string };
   memberJoined: { roomId: string; members: Member[] };
   memberLeft: { roomId: string; members: Member[]; reason: LeaveReason };
+  memberUpdated: { roomId: string; member: Member };
+  message: ChatMessage & { roomId: string };
+  attributesChanged: { roomId: string; updated: Record<string, string>; deleted: string[] };
 }
 
 export interface RoomSnapshot {
   roomId: string;
   state: StateChange['state'] | null;
   members: Member[];
+  attributes: Record<string, string>;
+  messages: ChatMessage[];
 }
 
 export const DEFAULT_MAX_ROOMS = 5;
@@ -106,6 +118,39 @@ export class RoomClient {
     return this.#enter({ roomId }, config, 'join');
   }
 
+  /**
+   * Connects to the new room, then leaves the old one; if the new room fails, it ends
+   * disconnected(switch-failed) and the old one is untouched [R-13].
+   */
+  async switchRoom(fromId: string, to: RoomInfo, options: SwitchOptions = {}): Promise<RoomSnapshot> {
+    if (!this.#rooms.has(fromId) || this.#busy.has(fromId)) throw new RoomError(ErrorCode.NOT_IN_ROOM, `not in room "${fromId}"`, fromId);
+    // The old room is left right after, so the new one may take the limit one over for a moment.
+    const snapshot = await this.#enter(to, options.config ?? {}, options.createIfMissing ? 'any' : 'join', 'switching', this.maxRooms + 1);
+    await this.leaveRoom(fromId);
+    return snapshot;
+  }
+
+  /** Sends chat text or a custom `{ type, payload }` message (at most 32 KiB) [R-20]. */
+  async sendMessage(roomId: string, content: string | CustomContent): Promise<ChatMessage> {
+    const room = this.#liveRoom(roomId);
+    assertMessageContent(content, roomId);
+    return room.sendMessage(content);
+  }
+
+  /** Sets room attributes (string → string) [R-21]; ATTRIBUTE_LIMIT past the documented limits. */
+  async setRoomAttributes(roomId: string, attributes: Record<string, string>): Promise<void> {
+    this.#liveRoom(roomId).changeAttributes(attributes, []);
+  }
+
+  async deleteRoomAttributes(roomId: string, keys: string[]): Promise<void> {
+    this.#liveRoom(roomId).changeAttributes({}, keys);
+  }
+
+  /** Merges into my attributes in that room (hand raised…); `null` deletes a key [R-22]. */
+  async setMemberAttributes(roomId: string, attributes: Record<string, string | null>): Promise<void> {
+    this.#liveRoom(roomId).changeMemberAttributes(attributes);
+  }
+
   /** Leave; this room's publishing and playing only [R-14]. */
   async leaveRoom(roomId: string): Promise<void> {
     const room = this.#rooms.get(roomId);
@@ -141,7 +186,7 @@ export class RoomClient {
     this.#link.close();
   }
 
-  async #enter(info: RoomInfo, config: RoomConfig, mode: EnterMode): Promise<RoomSnapshot> {
+  async #enter(info: RoomInfo, config: RoomConfig, mode: EnterMode, startReason: 'entering' | 'switching' = 'entering', roomLimit = this.maxRooms): Promise<RoomSnapshot> {
     // Everything that can be checked locally is checked before any network work.
     const roomId = info?.roomId;
     assertRoomId(roomId);
@@ -151,7 +196,7 @@ export class RoomClient {
       throw new RoomError(ErrorCode.INVALID_CONFIG, `destroyDelay must be an integer from 0 to ${MAX_DESTROY_DELAY_SECONDS} seconds`, roomId);
     }
     if (this.#rooms.has(roomId) || this.#busy.has(roomId)) throw new RoomError(ErrorCode.ALREADY_IN_ROOM, `already in room "${roomId}"`, roomId);
-    if (this.#rooms.size >= this.maxRooms) {
+    if (this.#rooms.size >= roomLimit) {
       throw new RoomError(ErrorCode.ROOM_LIMIT_EXCEEDED, `at most ${this.maxRooms} rooms at once`, roomId);
     }
 
@@ -162,6 +207,9 @@ export class RoomClient {
         stateChanged: (change) => this.#events.emit('stateChanged', { roomId, ...change }),
         membersJoined: (members) => this.#events.emit('memberJoined', { roomId, members }),
         membersLeft: (members, reason) => this.#events.emit('memberLeft', { roomId, members, reason }),
+        memberUpdated: (member) => this.#events.emit('memberUpdated', { roomId, member }),
+        message: (message) => this.#events.emit('message', { roomId, ...message }),
+        attributesChanged: (updated, deleted) => this.#events.emit('attributesChanged', { roomId, updated, deleted }),
       },
       this.#log,
     );
@@ -169,7 +217,7 @@ export class RoomClient {
     let heldByLink = false;
     try {
       heldByLink = await this.#checkPresence(roomId, mode, destroyDelay);
-      await room.start('entering', this.#connectTimeoutMs).catch((err: unknown) => {
+      await room.start(startReason, this.#connectTimeoutMs).catch((err: unknown) => {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
       });
       if (heldByLink) {
@@ -181,9 +229,10 @@ export class RoomClient {
       if (heldByLink) this.#link.leave(roomId);
       this.#rooms.delete(roomId);
       const code = err instanceof RoomError ? err.code : ErrorCode.RELAY_UNREACHABLE;
-      // The failed enter ends in disconnected(<error code>) [R-50], then nothing is left of it.
-      if (room.machine.state === null) room.machine.set('connecting', 'entering');
-      await room.stop(code);
+      // A failed enter ends in disconnected(<error code>), a failed switch in
+      // disconnected(switch-failed) [R-50]; then nothing is left of it.
+      if (room.machine.state === null) room.machine.set('connecting', startReason);
+      await room.stop(startReason === 'switching' ? 'switch-failed' : code);
       throw err instanceof RoomError ? err : new RoomError(code, String(err), roomId);
     } finally {
       this.#busy.delete(roomId);
@@ -206,8 +255,15 @@ export class RoomClient {
     }
   }
 
+  /** A room this client is in and connected (or reconnecting) to; NOT_IN_ROOM otherwise. */
+  #liveRoom(roomId: string): Room {
+    const room = this.#rooms.get(roomId);
+    if (!room || this.#busy.has(roomId) || !room.machine.isLive) throw new RoomError(ErrorCode.NOT_IN_ROOM, `not in room "${roomId}"`, roomId);
+    return room;
+  }
+
   #snapshot(room: Room): RoomSnapshot {
-    return { roomId: room.roomId, state: room.machine.state, members: room.members };
+    return { roomId: room.roomId, state: room.machine.state, members: room.members, attributes: room.attributes, messages: room.messages };
   }
 }
 

@@ -4,6 +4,7 @@
  * is ignored (that peer is simply not listed) instead of breaking the room for everyone.
  */
 import { MAX_USER_ID_BYTES, MAX_USER_NAME_BYTES, utf8Length, type User } from './validation.js';
+import { MEMBER_ATTRIBUTE_LIMITS, readAttributes } from './schema.js';
 
 export type Role = 'host' | 'interactor' | 'audience';
 const ROLES: readonly Role[] = ['host', 'interactor', 'audience'];
@@ -14,6 +15,8 @@ export interface AwarenessState {
   role: Role;
   /** ms since the epoch, when this member entered. */
   joinedAt: number;
+  /** Member attributes. */
+  attributes: Record<string, string>;
 }
 
 export interface Member extends User {
@@ -21,19 +24,26 @@ export interface Member extends User {
   memberId: string;
   role: Role;
   joinedAt: number;
+  attributes: Record<string, string>;
   isLocal: boolean;
 }
 
 export function toMember(clientId: number, state: unknown, localClientId: number): Member | null {
   if (typeof state !== 'object' || state === null) return null;
-  const { user, role, joinedAt } = state as Partial<Record<keyof AwarenessState, unknown>>;
+  const { user, role, joinedAt, attributes } = state as Partial<Record<keyof AwarenessState, unknown>>;
   if (typeof user !== 'object' || user === null) return null;
   const { userId, userName } = user as Partial<Record<keyof User, unknown>>;
   if (typeof userId !== 'string' || userId.length === 0 || utf8Length(userId) > MAX_USER_ID_BYTES) return null;
   if (typeof userName !== 'string' || utf8Length(userName) > MAX_USER_NAME_BYTES) return null;
   if (!ROLES.includes(role as Role)) return null;
   if (typeof joinedAt !== 'number' || !Number.isFinite(joinedAt)) return null;
-  return { memberId: String(clientId), userId, userName, role: role as Role, joinedAt, isLocal: clientId === localClientId };
+  const memberAttributes = typeof attributes === 'object' && attributes !== null ? readAttributes(Object.entries(attributes), MEMBER_ATTRIBUTE_LIMITS) : {};
+  return { memberId: String(clientId), userId, userName, role: role as Role, joinedAt, attributes: memberAttributes, isLocal: clientId === localClientId };
+}
+
+/** Whether what others see of a member changed (role, name, attributes). */
+export function memberChanged(a: Member, b: Member): boolean {
+  return a.role !== b.role || a.userName !== b.userName || JSON.stringify(a.attributes) !== JSON.stringify(b.attributes);
 }
 
 export type LeaveReason = 'left' | 'timeout' | 'kicked';

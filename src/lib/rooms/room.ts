@@ -6,8 +6,19 @@
 import * as Y from 'yjs';
 import { WebrtcProvider } from 'y-webrtc';
 import { RoomStateMachine, type StateChange, type StateReason } from './room-state.js';
-import { leaveReason, toMember, type AwarenessState, type LeaveReason, type Member, type Role } from './members.js';
+import { leaveReason, memberChanged, toMember, type AwarenessState, type LeaveReason, type Member, type Role } from './members.js';
 import type { User } from './validation.js';
+import {
+  ATTRIBUTES_KEY,
+  MEMBER_ATTRIBUTE_LIMITS,
+  MESSAGES_KEY,
+  ROOM_ATTRIBUTE_LIMITS,
+  assertAttributeChange,
+  readAttributes,
+  toChatMessage,
+  type ChatMessage,
+  type CustomContent,
+} from './schema.js';
 
 export interface RoomOptions {
   roomId: string;
@@ -23,6 +34,9 @@ export interface RoomCallbacks {
   stateChanged(change: StateChange): void;
   membersJoined(members: Member[]): void;
   membersLeft(members: Member[], reason: LeaveReason): void;
+  memberUpdated(member: Member): void;
+  message(message: ChatMessage): void;
+  attributesChanged(updated: Record<string, string>, deleted: string[]): void;
 }
 
 /** y-webrtc's signaling socket (a lib0 WebsocketClient), as far as we use it. */
@@ -46,16 +60,69 @@ export class Room {
   readonly #members = new Map<number, Member>();
   readonly #options: RoomOptions;
   readonly #callbacks: RoomCallbacks;
+  readonly #messages: Y.Array<unknown>;
+  readonly #attributes: Y.Map<unknown>;
+  #messageCounter = 0;
 
   constructor(options: RoomOptions, callbacks: RoomCallbacks, log?: (line: string) => void) {
     this.roomId = options.roomId;
     this.#options = options;
     this.#callbacks = callbacks;
     this.machine = new RoomStateMachine(options.roomId, callbacks.stateChanged, log);
+    this.#messages = this.doc.getArray(MESSAGES_KEY);
+    this.#attributes = this.doc.getMap(ATTRIBUTES_KEY);
+    this.#messages.observe(this.#onMessages);
+    this.#attributes.observe(this.#onAttributes);
   }
 
   get members(): Member[] {
     return [...this.#members.values()];
+  }
+
+  /** Chat history in the order every member sees [R-52]; entries that are not messages are skipped. */
+  get messages(): ChatMessage[] {
+    return this.#messages.toArray().flatMap((entry) => toChatMessage(entry) ?? []);
+  }
+
+  get attributes(): Record<string, string> {
+    return readAttributes(this.#attributes.entries(), ROOM_ATTRIBUTE_LIMITS);
+  }
+
+  /** Appends a chat message; the caller has checked its content [R-20]. */
+  sendMessage(content: string | CustomContent): ChatMessage {
+    const awareness = this.#provider!.awareness;
+    const local = this.#members.get(awareness.clientID)!;
+    const message: ChatMessage = {
+      // Unique without coordination: the doc's client id is unique per tab and room.
+      id: `${awareness.clientID.toString(36)}-${(++this.#messageCounter).toString(36)}`,
+      from: { memberId: local.memberId, userId: local.userId, userName: local.userName },
+      ts: Date.now(),
+      ...(typeof content === 'string' ? { text: content } : { custom: { type: content.type, payload: content.payload ?? null } }),
+    };
+    this.#messages.push([message]);
+    return message;
+  }
+
+  /** Sets and deletes room attributes in one transaction, after checking the limits [R-21]. */
+  changeAttributes(updates: Record<string, unknown>, deletions: string[]): void {
+    const current = new Map(Object.entries(this.attributes));
+    assertAttributeChange(current, updates, deletions, ROOM_ATTRIBUTE_LIMITS, this.roomId);
+    this.doc.transact(() => {
+      for (const key of deletions) this.#attributes.delete(key);
+      for (const [key, value] of Object.entries(updates)) this.#attributes.set(key, value);
+    });
+  }
+
+  /** Merges into this member's attributes; `null` deletes a key [R-22]. */
+  changeMemberAttributes(updates: Record<string, string | null>): void {
+    const awareness = this.#provider!.awareness;
+    const state = awareness.getLocalState() as AwarenessState;
+    const deletions = Object.keys(updates).filter((key) => updates[key] === null);
+    const sets = Object.fromEntries(Object.entries(updates).filter(([, value]) => value !== null));
+    assertAttributeChange(new Map(Object.entries(state.attributes)), sets, deletions, MEMBER_ATTRIBUTE_LIMITS, this.roomId);
+    const attributes = { ...state.attributes, ...sets };
+    for (const key of deletions) delete attributes[key];
+    awareness.setLocalStateField('attributes', attributes);
   }
 
   /**
@@ -73,7 +140,7 @@ export class Room {
     this.#provider = provider;
     const awareness = provider.awareness;
     awareness.on('change', this.#onAwarenessChange);
-    const state: AwarenessState = { user: this.#options.user, role: this.#options.role, joinedAt: Date.now() };
+    const state: AwarenessState = { user: this.#options.user, role: this.#options.role, joinedAt: Date.now(), attributes: {} };
     awareness.setLocalState(state);
     this.#recordLocal();
     await this.#signalingReady(provider, timeoutMs);
@@ -113,6 +180,8 @@ export class Room {
   async stop(reason: StateReason): Promise<void> {
     const provider = this.#provider;
     this.#provider = null;
+    this.#messages.unobserve(this.#onMessages);
+    this.#attributes.unobserve(this.#onAttributes);
     if (provider) {
       provider.awareness.off('change', this.#onAwarenessChange);
       provider.destroy();
@@ -162,13 +231,14 @@ export class Room {
     const awareness = this.#provider?.awareness;
     if (!awareness) return;
     const joined: Member[] = [];
+    const changed: Member[] = [];
     for (const clientId of [...added, ...updated]) {
-      if (this.#members.has(clientId) || clientId === awareness.clientID) continue;
       const member = toMember(clientId, awareness.getStates().get(clientId), awareness.clientID);
-      if (member) {
-        this.#members.set(clientId, member);
-        joined.push(member);
-      }
+      if (!member) continue;
+      const known = this.#members.get(clientId);
+      this.#members.set(clientId, member);
+      if (!known) joined.push(member);
+      else if (memberChanged(known, member)) changed.push(member);
     }
     const left: Member[] = [];
     for (const clientId of removed) {
@@ -179,6 +249,29 @@ export class Room {
       }
     }
     if (joined.length > 0) this.#callbacks.membersJoined(joined);
+    for (const member of changed) this.#callbacks.memberUpdated(member);
     if (left.length > 0) this.#callbacks.membersLeft(left, leaveReason(origin));
+  };
+
+  readonly #onMessages = (event: Y.YArrayEvent<unknown>): void => {
+    // The delta lists inserts in document order, whoever wrote them (local sends included).
+    for (const change of event.delta) {
+      if (!Array.isArray(change.insert)) continue;
+      for (const entry of change.insert) {
+        const message = toChatMessage(entry);
+        if (message) this.#callbacks.message(message);
+      }
+    }
+  };
+
+  readonly #onAttributes = (event: Y.YMapEvent<unknown>): void => {
+    const updated: Record<string, string> = {};
+    const deleted: string[] = [];
+    const valid = this.attributes;
+    for (const key of event.keysChanged) {
+      if (key in valid) updated[key] = valid[key];
+      else if (!this.#attributes.has(key)) deleted.push(key);
+    }
+    if (Object.keys(updated).length > 0 || deleted.length > 0) this.#callbacks.attributesChanged(updated, deleted);
   };
 }

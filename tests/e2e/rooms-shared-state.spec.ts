@@ -1,0 +1,131 @@
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { bundleFixture } from './support/bundle';
+
+/** Chat, attributes and switching in real Chromium, each member in its own browser context. */
+async function member(browser: Browser, userId: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.addScriptTag({ content: await bundleFixture('room-client') });
+  const relayUrl = new URL('/relay', page.url()).href.replace(/^http/, 'ws');
+  await page.evaluate(([id, url]) => window.startClient(id, `User ${id}`, url), [userId, relayUrl] as const);
+  return page;
+}
+
+function call(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
+  return page.evaluate(([m, a]) => window.call(m, ...a), [method, args] as const);
+}
+
+function snapshot(page: Page, roomId: string) {
+  return page.evaluate((id) => window.client?.room(id) ?? null, roomId);
+}
+
+async function bothIn(alice: Page, bob: Page, roomId: string): Promise<void> {
+  expect(await call(alice, 'enterRoom', { roomId })).toMatchObject({ state: 'connected' });
+  expect(await call(bob, 'enterRoom', { roomId })).toMatchObject({ state: 'connected' });
+  for (const page of [alice, bob]) {
+    await expect.poll(async () => (await snapshot(page, roomId))?.members.length, { timeout: 20_000 }).toBe(2);
+  }
+}
+
+let counter = 0;
+const roomName = (label: string) => `${label}-${Date.now().toString(36)}-${counter++}`;
+
+test.afterEach(async ({ browser }) => {
+  for (const context of browser.contexts()) await context.close();
+});
+
+test('[R-20][R-52] chat text and custom messages arrive, in the same order for both members', async ({ browser }) => {
+  const room = roomName('chat');
+  const alice = await member(browser, 'alice');
+  const bob = await member(browser, 'bob');
+  await bothIn(alice, bob, room);
+
+  await call(alice, 'sendMessage', room, 'hello bob');
+  await call(bob, 'sendMessage', room, 'hi alice 👋');
+  await call(alice, 'sendMessage', room, { type: 'poll', payload: { question: 'Lunch?', options: ['noodles', 'rice'] } });
+  // Two at once from both sides: whatever order Yjs picks, both must agree on it.
+  await Promise.all([call(alice, 'sendMessage', room, 'same time A'), call(bob, 'sendMessage', room, 'same time B')]);
+
+  const texts = (page: Page) =>
+    snapshot(page, room).then((s) => s?.messages.map((m) => m.text ?? `[${m.custom?.type}]`) ?? []);
+  await expect.poll(() => texts(bob), { timeout: 10_000 }).toHaveLength(5);
+  await expect.poll(() => texts(alice), { timeout: 10_000 }).toHaveLength(5);
+  expect(await texts(alice)).toEqual(await texts(bob));
+  expect((await texts(bob)).slice(0, 3)).toEqual(['hello bob', 'hi alice 👋', '[poll]']);
+
+  const poll = (await snapshot(bob, room))!.messages[2];
+  expect(poll).toMatchObject({ from: { userId: 'alice', userName: 'User alice' }, custom: { type: 'poll', payload: { question: 'Lunch?', options: ['noodles', 'rice'] } } });
+  // Bob was told by a `message` event with the room id, as a UI would be.
+  const bobEvents = await bob.evaluate(() => window.events.filter((e) => e.event === 'message').map((e) => (e.event === 'message' ? `${e.roomId}:${e.text ?? e.custom?.type}` : '')));
+  expect(bobEvents).toContain(`${room}:hello bob`);
+
+  expect(await call(alice, 'sendMessage', room, 'x'.repeat(32 * 1024 + 1))).toEqual({ error: 'MESSAGE_TOO_LARGE' });
+  expect((await texts(alice)).length).toBe(5);
+});
+
+test('[R-52] a late joiner gets the whole chat history', async ({ browser }) => {
+  const room = roomName('history');
+  const alice = await member(browser, 'alice');
+  await call(alice, 'enterRoom', { roomId: room });
+  for (let i = 0; i < 50; i++) await call(alice, 'sendMessage', room, `message ${i}`);
+  const bob = await member(browser, 'bob');
+  await call(bob, 'enterRoom', { roomId: room });
+  await expect.poll(async () => (await snapshot(bob, room))?.messages.length, { timeout: 20_000 }).toBe(50);
+  expect((await snapshot(bob, room))!.messages.at(-1)).toMatchObject({ text: 'message 49', from: { userId: 'alice' } });
+});
+
+test('[R-21][R-22] room and member attributes are shared, with change events and limits', async ({ browser }) => {
+  const room = roomName('attrs');
+  const alice = await member(browser, 'alice');
+  const bob = await member(browser, 'bob');
+  await bothIn(alice, bob, room);
+
+  await call(alice, 'setRoomAttributes', room, { topic: 'Fractions', level: '7' });
+  await expect.poll(async () => (await snapshot(bob, room))?.attributes, { timeout: 10_000 }).toEqual({ topic: 'Fractions', level: '7' });
+  await call(bob, 'deleteRoomAttributes', room, ['level']);
+  await expect.poll(async () => (await snapshot(alice, room))?.attributes, { timeout: 10_000 }).toEqual({ topic: 'Fractions' });
+  const aliceSaw = await alice.evaluate(() => window.events.filter((e) => e.event === 'attributesChanged').map((e) => (e.event === 'attributesChanged' ? { updated: e.updated, deleted: e.deleted } : null)));
+  expect(aliceSaw).toContainEqual({ updated: {}, deleted: ['level'] });
+  expect(await call(alice, 'setRoomAttributes', room, { big: 'x'.repeat(8193) })).toEqual({ error: 'ATTRIBUTE_LIMIT' });
+
+  await call(bob, 'setMemberAttributes', room, { hand: 'raised' });
+  const bobAsSeenByAlice = () => snapshot(alice, room).then((s) => s?.members.find((m) => m.userId === 'bob')?.attributes);
+  await expect.poll(bobAsSeenByAlice, { timeout: 10_000 }).toEqual({ hand: 'raised' });
+  const updates = await alice.evaluate(() => window.events.filter((e) => e.event === 'memberUpdated').map((e) => (e.event === 'memberUpdated' ? e.member.attributes : null)));
+  expect(updates).toContainEqual({ hand: 'raised' });
+  await call(bob, 'setMemberAttributes', room, { hand: null });
+  await expect.poll(bobAsSeenByAlice, { timeout: 10_000 }).toEqual({});
+});
+
+test('[R-13] switchRoom A -> B -> A: new room connected before the old one is left; a failed switch keeps the old room', async ({ browser }) => {
+  const [roomA, roomB, missing] = [roomName('A'), roomName('B'), roomName('missing')];
+  const alice = await member(browser, 'alice');
+  const bob = await member(browser, 'bob');
+  await call(bob, 'enterRoom', { roomId: roomA });
+  await call(alice, 'enterRoom', { roomId: roomA });
+
+  expect(await call(alice, 'switchRoom', roomA, { roomId: roomB }, { createIfMissing: true })).toMatchObject({ roomId: roomB, state: 'connected' });
+  expect(await alice.evaluate(() => window.client!.roomIds)).toEqual([roomB]);
+  expect(await call(alice, 'switchRoom', roomB, { roomId: roomA })).toMatchObject({ roomId: roomA, state: 'connected' });
+  await expect.poll(async () => (await snapshot(alice, roomA))?.members.map((m) => m.userId).sort(), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+
+  const states = await alice.evaluate(() => window.events.flatMap((e) => (e.event === 'stateChanged' ? [`${e.roomId.split('-')[0]}:${e.state}(${e.reason})`] : [])));
+  expect(states).toEqual([
+    'A:connecting(entering)',
+    'A:connected(entered)',
+    'B:connecting(switching)',
+    'B:connected(entered)',
+    'A:disconnected(left)',
+    'A:connecting(switching)',
+    'A:connected(entered)',
+    'B:disconnected(left)',
+  ]);
+
+  // Switching to a room that does not exist fails and changes nothing.
+  expect(await call(alice, 'switchRoom', roomA, { roomId: missing })).toEqual({ error: 'ROOM_NOT_FOUND' });
+  expect(await alice.evaluate(() => window.client!.roomIds)).toEqual([roomA]);
+  expect((await snapshot(alice, roomA))?.state).toBe('connected');
+  expect(await alice.evaluate(() => window.events.at(-1))).toMatchObject({ event: 'stateChanged', state: 'disconnected', reason: 'switch-failed' });
+  expect(await call(alice, 'switchRoom', 'not-mine', { roomId: roomB })).toEqual({ error: 'NOT_IN_ROOM' });
+});
