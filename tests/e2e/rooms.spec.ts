@@ -103,3 +103,37 @@ test('[R-16][R-15][R-2] room limit, leave-all, and bad room ids rejected before 
   expect(await call(alice, 'leaveRoom', r1)).toEqual({ error: 'NOT_IN_ROOM' });
   expect(await call(alice, 'enterRoom', { roomId: r3 })).toMatchObject({ state: 'connected' });
 });
+
+test('[R-51] closing the tab is a graceful leave: the others see memberLeft(left) within 1 s', async ({ browser }) => {
+  const room = roomName('tabclose');
+  const alice = await member(browser, 'alice');
+  const bob = await member(browser, 'bob');
+  await call(alice, 'enterRoom', { roomId: room });
+  await call(bob, 'enterRoom', { roomId: room });
+  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+
+  const closedAt = await alice.evaluate(() => Date.now());
+  await bob.close({ runBeforeUnload: true });
+  await expect.poll(() => seenMembers(alice, room), { timeout: 5_000 }).toEqual(['alice']);
+  const left = await alice.evaluate(() => window.events.find((e) => e.event === 'memberLeft'));
+  expect(left).toMatchObject({ event: 'memberLeft', reason: 'left' });
+  expect(left!.at - closedAt).toBeLessThan(1000);
+});
+
+test('[R-51] a crashed member (context gone, no unload) is seen as memberLeft(timeout) within 15 s', async ({ browser }) => {
+  const room = roomName('crash');
+  const alice = await member(browser, 'alice');
+  const bob = await member(browser, 'bob');
+  await call(alice, 'enterRoom', { roomId: room });
+  await call(bob, 'enterRoom', { roomId: room });
+  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+
+  const crashedAt = await alice.evaluate(() => Date.now());
+  // No beforeunload, no pagehide: the tab is simply gone, like a crash or a pulled cable.
+  await bob.context().close();
+  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000, intervals: [250] }).toEqual(['alice']);
+  const left = await alice.evaluate(() => window.events.find((e) => e.event === 'memberLeft'));
+  expect(left).toMatchObject({ event: 'memberLeft', reason: 'timeout', members: [expect.objectContaining({ userId: 'bob' })] });
+  console.log(`crash seen after ${left!.at - crashedAt} ms`);
+  expect(left!.at - crashedAt).toBeLessThan(15_000);
+});
