@@ -5,7 +5,7 @@
  */
 import { Emitter } from './events.js';
 import { ErrorCode, RoomError } from './errors.js';
-import { RelayLink, type EnterMode, type WebSocketFactory } from './relay-link.js';
+import { RelayLink, type EnteredRoom, type EnterMode, type WebSocketFactory } from './relay-link.js';
 import { Room } from './room.js';
 import type { StateChange } from './room-state.js';
 import type { LeaveReason, Member, Role } from './members.js';
@@ -56,6 +56,7 @@ export interface RoomClientEvents {
   memberUpdated: { roomId: string; member: Member };
   message: ChatMessage & { roomId: string };
   attributesChanged: { roomId: string; updated: Record<string, string>; deleted: string[] };
+  roleChanged: { roomId: string; member: Member; previous: Role };
 }
 
 export interface RoomSnapshot {
@@ -151,6 +152,21 @@ export class RoomClient {
     this.#liveRoom(roomId).changeMemberAttributes(attributes);
   }
 
+  /** interactor ⇄ audience for me, or for `memberId` (host only); 'host' transfers the host role [R-4]. */
+  async setRole(roomId: string, role: Role, memberId?: string): Promise<void> {
+    this.#liveRoom(roomId).setRole(role, memberId);
+  }
+
+  /** Host only: the member is dropped by everyone and cannot come back for a while [R-40]. */
+  async kick(roomId: string, memberId: string): Promise<void> {
+    this.#liveRoom(roomId).kick(memberId);
+  }
+
+  /** Host only: everyone in the room, the host included, ends disconnected(room-closed) [R-40]. */
+  async closeRoom(roomId: string): Promise<void> {
+    this.#liveRoom(roomId).close();
+  }
+
   /** Leave; this room's publishing and playing only [R-14]. */
   async leaveRoom(roomId: string): Promise<void> {
     const room = this.#rooms.get(roomId);
@@ -210,16 +226,20 @@ export class RoomClient {
         memberUpdated: (member) => this.#events.emit('memberUpdated', { roomId, member }),
         message: (message) => this.#events.emit('message', { roomId, ...message }),
         attributesChanged: (updated, deleted) => this.#events.emit('attributesChanged', { roomId, updated, deleted }),
+        roleChanged: (member, previous) => this.#events.emit('roleChanged', { roomId, member, previous }),
+        ended: (reason) => void this.#end(roomId, room, reason),
       },
       this.#log,
     );
     this.#rooms.set(roomId, room);
     let heldByLink = false;
     try {
-      heldByLink = await this.#checkPresence(roomId, mode, destroyDelay);
+      const presence = await this.#checkPresence(roomId, mode, destroyDelay);
+      heldByLink = presence !== null;
       await room.start(startReason, this.#connectTimeoutMs).catch((err: unknown) => {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
       });
+      if (presence?.created) room.claimHost();
       if (heldByLink) {
         await room.subscribed();
         this.#link.leave(roomId);
@@ -243,15 +263,27 @@ export class RoomClient {
    * Create/join semantics need the relay's presence extension [R-71]. Returns whether the link
    * now holds a membership that must be handed back once y-webrtc's socket subscribed.
    */
-  async #checkPresence(roomId: string, mode: EnterMode, destroyDelay: number): Promise<boolean> {
+  async #checkPresence(roomId: string, mode: EnterMode, destroyDelay: number): Promise<EnteredRoom | null> {
     try {
-      await this.#link.enter(roomId, mode, destroyDelay);
-      return true;
+      return await this.#link.enter(roomId, mode, destroyDelay);
     } catch (err) {
       // A stock y-webrtc relay cannot say whether a room exists: entering still works there
-      // (the room exists once someone is in it), creating and joining cannot be checked.
-      if (mode === 'any' && err instanceof RoomError && err.code === ErrorCode.PRESENCE_UNSUPPORTED) return false;
+      // (the room exists once someone is in it), creating and joining cannot be checked, and
+      // nobody can be known as the creator, so such a room has no host.
+      if (mode === 'any' && err instanceof RoomError && err.code === ErrorCode.PRESENCE_UNSUPPORTED) return null;
       throw err;
+    }
+  }
+
+  /** Kicked or closed by the host: the room is gone for this client. */
+  async #end(roomId: string, room: Room, reason: 'kicked' | 'room-closed'): Promise<void> {
+    if (this.#rooms.get(roomId) !== room || this.#busy.has(roomId)) return;
+    this.#busy.add(roomId);
+    try {
+      await room.stop(reason);
+    } finally {
+      this.#rooms.delete(roomId);
+      this.#busy.delete(roomId);
     }
   }
 

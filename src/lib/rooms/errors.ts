@@ -13,6 +13,7 @@ export const ErrorCode = {
   ROOM_ALREADY_EXISTS: 'ROOM_ALREADY_EXISTS',
   ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
   NOT_IN_ROOM: 'NOT_IN_ROOM',
+  MEMBER_NOT_FOUND: 'MEMBER_NOT_FOUND',
   /** The relay does not implement the presence extension (a stock y-webrtc server). */
   PRESENCE_UNSUPPORTED: 'PRESENCE_UNSUPPORTED',
   RELAY_UNREACHABLE: 'RELAY_UNREACHABLE',

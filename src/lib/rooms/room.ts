@@ -20,6 +20,8 @@ import {
   type ChatMessage,
   type CustomContent,
 } from './schema.js';
+import { BANS_KEY, BAN_DURATION_MS, META_KEY, ROLES_KEY, closedFor, effectiveRole, isBanned } from './moderation.js';
+import { ErrorCode, RoomError } from './errors.js';
 
 export interface RoomOptions {
   roomId: string;
@@ -38,6 +40,9 @@ export interface RoomCallbacks {
   memberUpdated(member: Member): void;
   message(message: ChatMessage): void;
   attributesChanged(updated: Record<string, string>, deleted: string[]): void;
+  roleChanged(member: Member, previous: Role): void;
+  /** The room ended for this member without them leaving: kicked, or closed by the host. */
+  ended(reason: 'kicked' | 'room-closed'): void;
 }
 
 /** y-webrtc's signaling socket (a lib0 WebsocketClient), as far as we use it. */
@@ -74,6 +79,10 @@ export class Room {
   readonly #callbacks: RoomCallbacks;
   readonly #messages: Y.Array<unknown>;
   readonly #attributes: Y.Map<unknown>;
+  readonly #meta: Y.Map<unknown>;
+  readonly #roles: Y.Map<unknown>;
+  readonly #bans: Y.Map<unknown>;
+  #ended = false;
   #messageCounter = 0;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #ticks = 0;
@@ -85,8 +94,101 @@ export class Room {
     this.machine = new RoomStateMachine(options.roomId, callbacks.stateChanged, log);
     this.#messages = this.doc.getArray(MESSAGES_KEY);
     this.#attributes = this.doc.getMap(ATTRIBUTES_KEY);
+    this.#meta = this.doc.getMap(META_KEY);
+    this.#roles = this.doc.getMap(ROLES_KEY);
+    this.#bans = this.doc.getMap(BANS_KEY);
     this.#messages.observe(this.#onMessages);
     this.#attributes.observe(this.#onAttributes);
+    for (const map of [this.#meta, this.#roles, this.#bans]) map.observe(this.#onModeration);
+  }
+
+  get isHost(): boolean {
+    return this.#meta.get('host') === this.#options.user.userId;
+  }
+
+  /** The creator of a room is its host [R-4]. */
+  claimHost(): void {
+    this.#meta.set('host', this.#options.user.userId);
+  }
+
+  /**
+   * interactor ⇄ audience for oneself, or for anyone by the host; 'host' hands the host role
+   * over (host only) [R-4].
+   */
+  setRole(role: Role, memberId?: string): void {
+    const target = memberId === undefined ? this.#localMember() : this.#memberById(memberId);
+    const isSelf = target.isLocal;
+    if (role === 'host' || !isSelf) this.#assertHost();
+    if (role === 'host') {
+      this.#meta.set('host', target.userId);
+      return;
+    }
+    if (isSelf && this.isHost) {
+      throw new RoomError(ErrorCode.ROLE_FORBIDDEN, 'the host hands the host role to someone else before changing their own role', this.roomId);
+    }
+    this.#roles.set(target.userId, role);
+  }
+
+  /** Every honest member drops the kicked one, who ends disconnected(kicked) [R-40]. */
+  kick(memberId: string): void {
+    this.#assertHost();
+    const target = this.#memberById(memberId);
+    if (target.isLocal) throw new RoomError(ErrorCode.ROLE_FORBIDDEN, 'the host cannot kick themselves', this.roomId);
+    this.#bans.set(target.userId, Date.now() + BAN_DURATION_MS);
+  }
+
+  /** Ends the room for everyone in it, the host included: disconnected(room-closed) [R-40]. */
+  close(): void {
+    this.#assertHost();
+    this.#meta.set('closedAt', Date.now());
+  }
+
+  #assertHost(): void {
+    if (!this.isHost) throw new RoomError(ErrorCode.NOT_HOST, 'only the host may do this', this.roomId);
+  }
+
+  #localMember(): Member {
+    return this.#members.get(this.#provider!.awareness.clientID)!;
+  }
+
+  #memberById(memberId: string): Member {
+    const member = [...this.#members.values()].find((m) => m.memberId === memberId);
+    if (!member) throw new RoomError(ErrorCode.MEMBER_NOT_FOUND, `no member "${memberId}" in this room`, this.roomId);
+    return member;
+  }
+
+  /** A member as this room's document says: its effective role, or null while banned. */
+  #readMember(clientId: number, state: unknown, localClientId: number): Member | null {
+    const member = toMember(clientId, state, localClientId);
+    if (!member || (!member.isLocal && isBanned(member.userId, this.#bans, Date.now()))) return null;
+    const view = { host: this.#meta.get('host') as string | undefined, roles: this.#roles };
+    return { ...member, role: effectiveRole(member.userId, member.role, view) };
+  }
+
+  readonly #onModeration = (): void => {
+    const awareness = this.#provider?.awareness;
+    if (!awareness || this.#ended) return;
+    const local = this.#members.get(awareness.clientID);
+    if (local && isBanned(local.userId, this.#bans, Date.now())) return this.#end('kicked');
+    if (local && closedFor(this.#meta.get('closedAt'), local.joinedAt)) return this.#end('room-closed');
+    const kicked: Member[] = [];
+    for (const [clientId, known] of this.#members) {
+      const current = this.#readMember(clientId, awareness.getStates().get(clientId), awareness.clientID);
+      if (!current) {
+        this.#members.delete(clientId);
+        kicked.push(known);
+      } else if (current.role !== known.role) {
+        this.#members.set(clientId, current);
+        this.#callbacks.roleChanged(current, known.role);
+        this.#callbacks.memberUpdated(current);
+      }
+    }
+    if (kicked.length > 0) this.#callbacks.membersLeft(kicked, 'kicked');
+  };
+
+  #end(reason: 'kicked' | 'room-closed'): void {
+    this.#ended = true;
+    this.#callbacks.ended(reason);
   }
 
   get members(): Member[] {
@@ -198,6 +300,7 @@ export class Room {
     clearInterval(this.#ticker);
     this.#messages.unobserve(this.#onMessages);
     this.#attributes.unobserve(this.#onAttributes);
+    for (const map of [this.#meta, this.#roles, this.#bans]) map.unobserve(this.#onModeration);
     if (provider) {
       provider.awareness.off('change', this.#onAwarenessChange);
       provider.destroy();
@@ -249,7 +352,7 @@ export class Room {
 
   #recordLocal(): void {
     const awareness = this.#provider!.awareness;
-    const member = toMember(awareness.clientID, awareness.getLocalState(), awareness.clientID);
+    const member = this.#readMember(awareness.clientID, awareness.getLocalState(), awareness.clientID);
     if (member) this.#members.set(awareness.clientID, member);
   }
 
@@ -262,7 +365,7 @@ export class Room {
     const joined: Member[] = [];
     const changed: Member[] = [];
     for (const clientId of [...added, ...updated]) {
-      const member = toMember(clientId, awareness.getStates().get(clientId), awareness.clientID);
+      const member = this.#readMember(clientId, awareness.getStates().get(clientId), awareness.clientID);
       if (!member) continue;
       const known = this.#members.get(clientId);
       this.#members.set(clientId, member);
