@@ -20,7 +20,7 @@ export type ClientMessage =
   | { type: 'publish'; topic: string }
   | { type: 'ping' }
   | { type: 'room-query'; id: RequestId; rooms: string[] }
-  | { type: 'room-enter'; id: RequestId; room: string; mode: EnterMode; destroyDelay: number };
+  | { type: 'room-enter'; id: RequestId; room: string; mode: EnterMode; destroyDelay: number; keyCheck?: string };
 
 export interface RoomInfo {
   room: string;
@@ -36,6 +36,7 @@ export type RoomErrorCode =
   | 'ROOM_ALREADY_EXISTS'
   | 'TOO_MANY_TOPICS'
   | 'TOO_MANY_ROOMS'
+  | 'WRONG_PASSWORD'
   | 'INVALID_REQUEST';
 
 /** Why a frame was refused; sent back as `{ type: 'error', code }` and counted in metrics. */
@@ -60,6 +61,8 @@ export interface ParseFailure {
 
 const MAX_REQUEST_ID_LENGTH = 64;
 const MAX_ROOMS_PER_QUERY = 64;
+/** A password verifier (see README): a hex digest, with room to spare. */
+const MAX_KEY_CHECK_LENGTH = 128;
 
 /** Parses one text frame. Never throws: anything unexpected is a ParseFailure. */
 export function parseClientMessage(text: string): ClientMessage | ParseFailure {
@@ -105,7 +108,11 @@ export function parseClientMessage(text: string): ClientMessage | ParseFailure {
       if (!Number.isInteger(destroyDelay) || (destroyDelay as number) < 0 || (destroyDelay as number) > MAX_DESTROY_DELAY_SECONDS) {
         return invalidRequest(value.id, value.room, `room-enter.destroyDelay must be an integer from 0 to ${MAX_DESTROY_DELAY_SECONDS}`);
       }
-      return { type: 'room-enter', id: value.id, room: value.room, mode, destroyDelay: destroyDelay as number };
+      const keyCheck = value.keyCheck;
+      if (keyCheck !== undefined && (typeof keyCheck !== 'string' || keyCheck.length > MAX_KEY_CHECK_LENGTH)) {
+        return invalidRequest(value.id, value.room, `room-enter.keyCheck must be a string of at most ${MAX_KEY_CHECK_LENGTH} characters`);
+      }
+      return { type: 'room-enter', id: value.id, room: value.room, mode, destroyDelay: destroyDelay as number, ...(keyCheck === undefined ? {} : { keyCheck }) };
     }
     default:
       return invalid('bad-message', 'unknown message type');

@@ -228,13 +228,19 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
 
   /** Atomic check-and-subscribe, so two clients racing to create a room cannot both win [R-11]. */
   function enterRoom(conn: Connection, request: Extract<ClientMessage, { type: 'room-enter' }>): void {
-    const { id, room, mode, destroyDelay } = request;
+    const { id, room, mode, destroyDelay, keyCheck } = request;
     const fail = (code: Extract<ServerMessage, { type: 'room-error' }>['code'], text: string) =>
       reply(conn, { type: 'room-error', id, room, code, message: text });
     if (!validTopic(room)) return fail('INVALID_REQUEST', `room must be 1-${options.maxTopicLength} characters`);
     const exists = rooms.exists(room);
     if (mode === 'create' && exists) return fail('ROOM_ALREADY_EXISTS', `room "${room}" already exists`);
     if (mode === 'join' && !exists) return fail('ROOM_NOT_FOUND', `room "${room}" does not exist`);
+    // A password verifier that differs from the one the room was created with: the client
+    // could not decrypt anything in there, so it is told at once [R-41].
+    const roomKeyCheck = exists ? rooms.keyCheck(room) : undefined;
+    if (keyCheck !== undefined && roomKeyCheck !== undefined && keyCheck !== roomKeyCheck) {
+      return fail('WRONG_PASSWORD', `wrong password for room "${room}"`);
+    }
     let created = false;
     if (!conn.topics.has(room)) {
       if (conn.topics.size >= options.maxTopicsPerConnection) {
@@ -243,7 +249,7 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
       if (!exists && destroyDelay > 0 && !rooms.canAddDelayedRoom()) {
         return fail('TOO_MANY_ROOMS', 'the relay keeps no more rooms with a destroyDelay');
       }
-      created = rooms.add(room, conn, destroyDelay).created;
+      created = rooms.add(room, conn, destroyDelay, keyCheck).created;
       conn.topics.add(room);
     }
     const info = rooms.info(room);

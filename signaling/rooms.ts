@@ -19,6 +19,11 @@ export interface RoomRegistryOptions {
 interface RoomRecord<M> {
   members: Set<M>;
   destroyDelay: number;
+  /**
+   * The password verifier the creator gave ('' = no password); undefined when the room was
+   * created by a plain subscribe and nobody can say.
+   */
+  keyCheck: string | undefined;
   /** Set while the room has no member and waits out its destroyDelay. */
   destroyTimer: unknown;
 }
@@ -57,12 +62,17 @@ export class RoomRegistry<M> {
     };
   }
 
-  /** Adds a member; creates the room (with `destroyDelay`) when it does not exist. */
-  add(topic: string, member: M, destroyDelay = 0): { created: boolean } {
+  /** The password verifier the room was created with, if known. */
+  keyCheck(topic: string): string | undefined {
+    return this.#rooms.get(topic)?.keyCheck;
+  }
+
+  /** Adds a member; creates the room (with `destroyDelay` and `keyCheck`) when it does not exist. */
+  add(topic: string, member: M, destroyDelay = 0, keyCheck?: string): { created: boolean } {
     let record = this.#rooms.get(topic);
     const created = record === undefined;
     if (!record) {
-      record = { members: new Set(), destroyDelay, destroyTimer: undefined };
+      record = { members: new Set(), destroyDelay, keyCheck, destroyTimer: undefined };
       this.#rooms.set(topic, record);
       if (destroyDelay > 0) this.#delayed++;
     } else if (record.destroyTimer !== undefined) {

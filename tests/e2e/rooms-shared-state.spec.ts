@@ -129,3 +129,25 @@ test('[R-13] switchRoom A -> B -> A: new room connected before the old one is le
   expect(await alice.evaluate(() => window.events.at(-1))).toMatchObject({ event: 'stateChanged', state: 'disconnected', reason: 'switch-failed' });
   expect(await call(alice, 'switchRoom', 'not-mine', { roomId: roomB })).toEqual({ error: 'NOT_IN_ROOM' });
 });
+
+test('[R-41] a wrong password ends in disconnected(wrong-password) and sees no member, message or attribute', async ({ browser }) => {
+  const room = roomName('secret');
+  const alice = await member(browser, 'alice');
+  const bob = await member(browser, 'bob');
+  const mallory = await member(browser, 'mallory');
+  expect(await call(alice, 'createRoom', { roomId: room }, { password: 'correct horse' })).toMatchObject({ state: 'connected' });
+  await call(alice, 'sendMessage', room, 'the plan');
+  await call(alice, 'setRoomAttributes', room, { topic: 'secret topic' });
+
+  for (const password of ['wrong', undefined]) {
+    expect(await call(mallory, 'joinRoom', room, password ? { password } : {})).toEqual({ error: 'WRONG_PASSWORD' });
+    expect(await mallory.evaluate(() => window.events.filter((e) => e.event === 'stateChanged').at(-1))).toMatchObject({ state: 'disconnected', reason: 'wrong-password' });
+  }
+  expect(await mallory.evaluate(() => window.events.filter((e) => e.event !== 'stateChanged'))).toEqual([]);
+  expect(await mallory.evaluate(() => window.client!.roomIds)).toEqual([]);
+
+  // The right password gets everything.
+  expect(await call(bob, 'joinRoom', room, { password: 'correct horse' })).toMatchObject({ state: 'connected' });
+  await expect.poll(async () => (await snapshot(bob, room))?.messages.map((m) => m.text), { timeout: 20_000 }).toEqual(['the plan']);
+  expect((await snapshot(bob, room))?.attributes).toEqual({ topic: 'secret topic' });
+});

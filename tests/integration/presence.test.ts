@@ -238,4 +238,27 @@ describe('room presence extension [R-71]', () => {
     expect(await enter(a, second, 'create', 0)).toMatchObject({ type: 'room-entered', created: true });
     expect(await enter(a, first, 'join')).toMatchObject({ type: 'room-entered', created: false, destroyDelay: 60 });
   });
+
+  it('[R-41] a room created with a password verifier refuses a different one with WRONG_PASSWORD and subscribes nothing', async () => {
+    const relay = await harness.relay();
+    const room = uniqueTopic();
+    const alice = await harness.client(relay.url);
+    const bob = await harness.client(relay.url);
+    expect(await alice.request({ type: 'room-enter', id: nextId(), room, mode: 'create', keyCheck: 'aaaa' })).toMatchObject({ type: 'room-entered', created: true });
+    expect(await bob.request({ type: 'room-enter', id: nextId(), room, mode: 'join', keyCheck: 'bbbb' })).toMatchObject({ type: 'room-error', code: 'WRONG_PASSWORD' });
+    // No password at all is a mismatch too: such a client could not read the room either.
+    expect(await bob.request({ type: 'room-enter', id: nextId(), room, mode: 'any', keyCheck: '' })).toMatchObject({ type: 'room-error', code: 'WRONG_PASSWORD' });
+    expect(await query(bob, room)).toEqual([{ room, exists: true, members: 1, destroyDelay: 0 }]);
+    expect(await bob.request({ type: 'room-enter', id: nextId(), room, mode: 'join', keyCheck: 'aaaa' })).toMatchObject({ type: 'room-entered', members: 2 });
+  });
+
+  it('[R-41][R-70] a room made by a plain subscribe has no verifier, so any key check may enter', async () => {
+    const relay = await harness.relay();
+    const room = uniqueTopic();
+    const stock = await harness.client(relay.url);
+    stock.send({ type: 'subscribe', topics: [room] });
+    await stock.sync();
+    const ours = await harness.client(relay.url);
+    expect(await ours.request({ type: 'room-enter', id: nextId(), room, mode: 'join', keyCheck: 'anything' })).toMatchObject({ type: 'room-entered' });
+  });
 });

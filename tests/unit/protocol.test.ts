@@ -54,6 +54,14 @@ describe('parseClientMessage: presence extension [R-71]', () => {
     }
   });
 
+  it('[R-41] room-enter carries an optional password verifier of at most 128 characters', () => {
+    expect(parse({ type: 'room-enter', id: 1, room: 'r', keyCheck: 'ab12' })).toMatchObject({ keyCheck: 'ab12' });
+    expect(parse({ type: 'room-enter', id: 1, room: 'r', keyCheck: '' })).toMatchObject({ keyCheck: '' });
+    expect(parse({ type: 'room-enter', id: 1, room: 'r' })).not.toHaveProperty('keyCheck');
+    expect(parse({ type: 'room-enter', id: 1, room: 'r', keyCheck: 5 })).toMatchObject({ type: 'invalid', requestId: 1 });
+    expect(parse({ type: 'room-enter', id: 1, room: 'r', keyCheck: 'x'.repeat(129) })).toMatchObject({ type: 'invalid', requestId: 1 });
+  });
+
   it('[R-3] room-enter defaults: mode "any", destroyDelay 0', () => {
     expect(parse({ type: 'room-enter', id: 1, room: 'r' })).toEqual({ type: 'room-enter', id: 1, room: 'r', mode: 'any', destroyDelay: 0 });
   });

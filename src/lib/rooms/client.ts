@@ -12,6 +12,7 @@ import type { LeaveReason, Member, Role } from './members.js';
 import { assertRoomId, assertRoomName, assertUser, type User } from './validation.js';
 import { assertMessageContent, type ChatMessage, type CustomContent } from './schema.js';
 import { MAX_DESTROY_DELAY_SECONDS } from './limits.js';
+import { passwordKeyCheck } from './password.js';
 
 export interface RoomClientOptions {
   user: User;
@@ -234,7 +235,8 @@ export class RoomClient {
     this.#rooms.set(roomId, room);
     let heldByLink = false;
     try {
-      const presence = await this.#checkPresence(roomId, mode, destroyDelay);
+      const keyCheck = await passwordKeyCheck(config.password, roomId);
+      const presence = await this.#checkPresence(roomId, mode, destroyDelay, keyCheck);
       heldByLink = presence !== null;
       await room.start(startReason, this.#connectTimeoutMs).catch((err: unknown) => {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
@@ -252,7 +254,7 @@ export class RoomClient {
       // A failed enter ends in disconnected(<error code>), a failed switch in
       // disconnected(switch-failed) [R-50]; then nothing is left of it.
       if (room.machine.state === null) room.machine.set('connecting', startReason);
-      await room.stop(startReason === 'switching' ? 'switch-failed' : code);
+      await room.stop(startReason === 'switching' ? 'switch-failed' : code === ErrorCode.WRONG_PASSWORD ? 'wrong-password' : code);
       throw err instanceof RoomError ? err : new RoomError(code, String(err), roomId);
     } finally {
       this.#busy.delete(roomId);
@@ -263,9 +265,9 @@ export class RoomClient {
    * Create/join semantics need the relay's presence extension [R-71]. Returns whether the link
    * now holds a membership that must be handed back once y-webrtc's socket subscribed.
    */
-  async #checkPresence(roomId: string, mode: EnterMode, destroyDelay: number): Promise<EnteredRoom | null> {
+  async #checkPresence(roomId: string, mode: EnterMode, destroyDelay: number, keyCheck: string): Promise<EnteredRoom | null> {
     try {
-      return await this.#link.enter(roomId, mode, destroyDelay);
+      return await this.#link.enter(roomId, mode, destroyDelay, keyCheck);
     } catch (err) {
       // A stock y-webrtc relay cannot say whether a room exists: entering still works there
       // (the room exists once someone is in it), creating and joining cannot be checked, and

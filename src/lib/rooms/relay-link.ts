@@ -46,6 +46,8 @@ export interface RelayLinkOptions {
 }
 
 const OPEN = 1;
+/** Relay refusals that mean the same to the caller; any other is the relay's own trouble. */
+const PASSED_ON_CODES = new Set<string>([ErrorCode.ROOM_NOT_FOUND, ErrorCode.ROOM_ALREADY_EXISTS, ErrorCode.WRONG_PASSWORD]);
 const DEFAULT_TIMEOUT_MS = 5000;
 
 type Reply = { type: string; id?: unknown; [key: string]: unknown };
@@ -84,8 +86,8 @@ export class RelayLink {
    * Subscribes this socket to the room, atomically checking `mode`: ROOM_ALREADY_EXISTS for
    * 'create' when it exists, ROOM_NOT_FOUND for 'join' when it does not.
    */
-  async enter(room: string, mode: EnterMode, destroyDelay = 0): Promise<EnteredRoom> {
-    const reply = await this.#request({ type: 'room-enter', room, mode, destroyDelay }, room);
+  async enter(room: string, mode: EnterMode, destroyDelay = 0, keyCheck?: string): Promise<EnteredRoom> {
+    const reply = await this.#request({ type: 'room-enter', room, mode, destroyDelay, ...(keyCheck === undefined ? {} : { keyCheck }) }, room);
     return { room, created: reply.created as boolean, members: reply.members as number, destroyDelay: reply.destroyDelay as number };
   }
 
@@ -117,7 +119,7 @@ export class RelayLink {
     socket.send(JSON.stringify({ type: 'ping' }));
     const answer = await reply;
     if (answer.type === 'room-error') {
-      const code = answer.code === 'ROOM_NOT_FOUND' || answer.code === 'ROOM_ALREADY_EXISTS' ? answer.code : ErrorCode.RELAY_UNREACHABLE;
+      const code = PASSED_ON_CODES.has(answer.code as string) ? (answer.code as ErrorCode) : ErrorCode.RELAY_UNREACHABLE;
       throw new RoomError(code, String(answer.message ?? answer.code), room);
     }
     return answer;
