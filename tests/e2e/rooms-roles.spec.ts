@@ -1,20 +1,8 @@
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { bundleFixture } from './support/bundle';
+import { call, openMember, uniqueRoom } from './support/room-client';
 
 /** Roles, kick and close [R-4][R-40] in real Chromium, each member in its own context. */
-async function member(browser: Browser, userId: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto('/');
-  await page.addScriptTag({ content: await bundleFixture('room-client') });
-  const relayUrl = new URL('/relay', page.url()).href.replace(/^http/, 'ws');
-  await page.evaluate(([id, url]) => window.startClient(id, `User ${id}`, url), [userId, relayUrl] as const);
-  return page;
-}
 
-function call(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
-  return page.evaluate(([m, a]) => window.call(m, ...a), [method, args] as const);
-}
 
 /** `userId:role` of every member `page` sees in the room, sorted. */
 function roles(page: Page, roomId: string): Promise<string[]> {
@@ -29,17 +17,15 @@ function lastState(page: Page) {
   return page.evaluate(() => window.events.filter((e) => e.event === 'stateChanged').at(-1));
 }
 
-let counter = 0;
-const roomName = (label: string) => `${label}-${Date.now().toString(36)}-${counter++}`;
 
 test.afterEach(async ({ browser }) => {
   for (const context of browser.contexts()) await context.close();
 });
 
 async function classroom(browser: Browser, room: string) {
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
-  const carol = await member(browser, 'carol');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
+  const carol = await openMember(browser, 'carol');
   expect(await call(alice, 'createRoom', { roomId: room })).toMatchObject({ state: 'connected' });
   await call(bob, 'joinRoom', room);
   await call(carol, 'joinRoom', room, { role: 'audience' });
@@ -50,7 +36,7 @@ async function classroom(browser: Browser, room: string) {
 }
 
 test('[R-4] the creator is host; interactor and audience switch; only the host sets others; the host role transfers', async ({ browser }) => {
-  const room = roomName('roles');
+  const room = uniqueRoom('roles');
   const { alice, bob, carol } = await classroom(browser, room);
 
   // Anyone switches their own role; the others see it.
@@ -74,7 +60,7 @@ test('[R-4] the creator is host; interactor and audience switch; only the host s
 });
 
 test('[R-40] kick: every member drops the kicked one, who ends disconnected(kicked) and cannot come back', async ({ browser }) => {
-  const room = roomName('kick');
+  const room = uniqueRoom('kick');
   const { alice, bob, carol } = await classroom(browser, room);
 
   await call(alice, 'kick', room, await memberId(alice, room, 'bob'));
@@ -94,7 +80,7 @@ test('[R-40] kick: every member drops the kicked one, who ends disconnected(kick
 });
 
 test('[R-40] closeRoom: everyone, the host included, ends disconnected(room-closed); non-hosts cannot close', async ({ browser }) => {
-  const room = roomName('close');
+  const room = uniqueRoom('close');
   const { alice, bob, carol } = await classroom(browser, room);
   expect(await call(bob, 'closeRoom', room)).toEqual({ error: 'NOT_HOST' });
   await call(alice, 'closeRoom', room);

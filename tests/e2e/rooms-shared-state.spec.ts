@@ -1,20 +1,8 @@
-import { test, expect, type Browser, type Page } from '@playwright/test';
-import { bundleFixture } from './support/bundle';
+import { test, expect, type Page } from '@playwright/test';
+import { call, openMember, uniqueRoom } from './support/room-client';
 
 /** Chat, attributes and switching in real Chromium, each member in its own browser context. */
-async function member(browser: Browser, userId: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto('/');
-  await page.addScriptTag({ content: await bundleFixture('room-client') });
-  const relayUrl = new URL('/relay', page.url()).href.replace(/^http/, 'ws');
-  await page.evaluate(([id, url]) => window.startClient(id, `User ${id}`, url), [userId, relayUrl] as const);
-  return page;
-}
 
-function call(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
-  return page.evaluate(([m, a]) => window.call(m, ...a), [method, args] as const);
-}
 
 function snapshot(page: Page, roomId: string) {
   return page.evaluate((id) => window.client?.room(id) ?? null, roomId);
@@ -28,17 +16,15 @@ async function bothIn(alice: Page, bob: Page, roomId: string): Promise<void> {
   }
 }
 
-let counter = 0;
-const roomName = (label: string) => `${label}-${Date.now().toString(36)}-${counter++}`;
 
 test.afterEach(async ({ browser }) => {
   for (const context of browser.contexts()) await context.close();
 });
 
 test('[R-20][R-52] chat text and custom messages arrive, in the same order for both members', async ({ browser }) => {
-  const room = roomName('chat');
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
+  const room = uniqueRoom('chat');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
   await bothIn(alice, bob, room);
 
   await call(alice, 'sendMessage', room, 'hello bob');
@@ -65,20 +51,20 @@ test('[R-20][R-52] chat text and custom messages arrive, in the same order for b
 });
 
 test('[R-52] a late joiner gets the whole chat history', async ({ browser }) => {
-  const room = roomName('history');
-  const alice = await member(browser, 'alice');
+  const room = uniqueRoom('history');
+  const alice = await openMember(browser, 'alice');
   await call(alice, 'enterRoom', { roomId: room });
   for (let i = 0; i < 50; i++) await call(alice, 'sendMessage', room, `message ${i}`);
-  const bob = await member(browser, 'bob');
+  const bob = await openMember(browser, 'bob');
   await call(bob, 'enterRoom', { roomId: room });
   await expect.poll(async () => (await snapshot(bob, room))?.messages.length, { timeout: 20_000 }).toBe(50);
   expect((await snapshot(bob, room))!.messages.at(-1)).toMatchObject({ text: 'message 49', from: { userId: 'alice' } });
 });
 
 test('[R-21][R-22] room and member attributes are shared, with change events and limits', async ({ browser }) => {
-  const room = roomName('attrs');
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
+  const room = uniqueRoom('attrs');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
   await bothIn(alice, bob, room);
 
   await call(alice, 'setRoomAttributes', room, { topic: 'Fractions', level: '7' });
@@ -99,9 +85,9 @@ test('[R-21][R-22] room and member attributes are shared, with change events and
 });
 
 test('[R-13] switchRoom A -> B -> A: new room connected before the old one is left; a failed switch keeps the old room', async ({ browser }) => {
-  const [roomA, roomB, missing] = [roomName('A'), roomName('B'), roomName('missing')];
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
+  const [roomA, roomB, missing] = [uniqueRoom('A'), uniqueRoom('B'), uniqueRoom('missing')];
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
   await call(bob, 'enterRoom', { roomId: roomA });
   await call(alice, 'enterRoom', { roomId: roomA });
 
@@ -131,10 +117,10 @@ test('[R-13] switchRoom A -> B -> A: new room connected before the old one is le
 });
 
 test('[R-41] a wrong password ends in disconnected(wrong-password) and sees no member, message or attribute', async ({ browser }) => {
-  const room = roomName('secret');
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
-  const mallory = await member(browser, 'mallory');
+  const room = uniqueRoom('secret');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
+  const mallory = await openMember(browser, 'mallory');
   expect(await call(alice, 'createRoom', { roomId: room }, { password: 'correct horse' })).toMatchObject({ state: 'connected' });
   await call(alice, 'sendMessage', room, 'the plan');
   await call(alice, 'setRoomAttributes', room, { topic: 'secret topic' });

@@ -1,40 +1,26 @@
-import { test, expect, type Browser, type Page } from '@playwright/test';
-import { bundleFixture } from './support/bundle';
+import { test, expect, type Page } from '@playwright/test';
+import { call, openMember, uniqueRoom } from './support/room-client';
 
 /**
  * The room client in real Chromium, each member in its own browser context (so peers meet over
  * the relay and WebRTC, never BroadcastChannel).
  */
-async function member(browser: Browser, userId: string, maxRooms?: number): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto('/');
-  await page.addScriptTag({ content: await bundleFixture('room-client') });
-  const relayUrl = new URL('/relay', page.url()).href.replace(/^http/, 'ws');
-  await page.evaluate(([id, url, max]) => window.startClient(id, `User ${id}`, url, max), [userId, relayUrl, maxRooms] as const);
-  return page;
-}
 
-function call(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
-  return page.evaluate(([m, a]) => window.call(m, ...a), [method, args] as const);
-}
 
 /** userIds of the members `page` sees in `roomId`, self included. */
 async function seenMembers(page: Page, roomId: string): Promise<string[]> {
   return page.evaluate((id) => (window.client?.room(id)?.members ?? []).map((m) => m.userId).sort(), roomId);
 }
 
-let counter = 0;
-const roomName = (label: string) => `${label}-${Date.now().toString(36)}-${counter++}`;
 
 test.afterEach(async ({ browser }) => {
   for (const context of browser.contexts()) await context.close();
 });
 
 test('[R-10][R-51] members see each other, including those present at entry; states go connecting -> connected', async ({ browser }) => {
-  const room = roomName('meet');
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
+  const room = uniqueRoom('meet');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
   expect(await call(alice, 'enterRoom', { roomId: room })).toMatchObject({ roomId: room, state: 'connected' });
   expect(await call(bob, 'enterRoom', { roomId: room })).toMatchObject({ state: 'connected' });
 
@@ -48,9 +34,9 @@ test('[R-10][R-51] members see each other, including those present at entry; sta
 });
 
 test('[R-51][R-14] a graceful leave is seen by the others within 1 s, and entering again right away works', async ({ browser }) => {
-  const room = roomName('leave');
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
+  const room = uniqueRoom('leave');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
   await call(alice, 'enterRoom', { roomId: room });
   await call(bob, 'enterRoom', { roomId: room });
   await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
@@ -75,9 +61,9 @@ test('[R-51][R-14] a graceful leave is seen by the others within 1 s, and enteri
 });
 
 test('[R-11][R-12] createRoom of an existing room and joinRoom of a missing one fail and leave nothing behind', async ({ browser }) => {
-  const room = roomName('exists');
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
+  const room = uniqueRoom('exists');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
   expect(await call(bob, 'joinRoom', room)).toEqual({ error: 'ROOM_NOT_FOUND' });
   expect(await call(alice, 'createRoom', { roomId: room })).toMatchObject({ state: 'connected' });
   expect(await call(bob, 'createRoom', { roomId: room })).toEqual({ error: 'ROOM_ALREADY_EXISTS' });
@@ -87,8 +73,8 @@ test('[R-11][R-12] createRoom of an existing room and joinRoom of a missing one 
 });
 
 test('[R-16][R-15][R-2] room limit, leave-all, and bad room ids rejected before any network work', async ({ browser }) => {
-  const alice = await member(browser, 'alice', 2);
-  const [r1, r2, r3] = [roomName('a'), roomName('b'), roomName('c')];
+  const alice = await openMember(browser, 'alice', { maxRooms: 2 });
+  const [r1, r2, r3] = [uniqueRoom('a'), uniqueRoom('b'), uniqueRoom('c')];
   expect(await call(alice, 'enterRoom', { roomId: r1 })).toMatchObject({ state: 'connected' });
   expect(await call(alice, 'enterRoom', { roomId: r2 })).toMatchObject({ state: 'connected' });
   const eventsBefore = await alice.evaluate(() => window.events.length);
@@ -105,9 +91,9 @@ test('[R-16][R-15][R-2] room limit, leave-all, and bad room ids rejected before 
 });
 
 test('[R-51] closing the tab is a graceful leave: the others see memberLeft(left) within 1 s', async ({ browser }) => {
-  const room = roomName('tabclose');
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
+  const room = uniqueRoom('tabclose');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
   await call(alice, 'enterRoom', { roomId: room });
   await call(bob, 'enterRoom', { roomId: room });
   await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
@@ -121,9 +107,9 @@ test('[R-51] closing the tab is a graceful leave: the others see memberLeft(left
 });
 
 test('[R-51] a crashed member (context gone, no unload) is seen as memberLeft(timeout) within 15 s', async ({ browser }) => {
-  const room = roomName('crash');
-  const alice = await member(browser, 'alice');
-  const bob = await member(browser, 'bob');
+  const room = uniqueRoom('crash');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
   await call(alice, 'enterRoom', { roomId: room });
   await call(bob, 'enterRoom', { roomId: room });
   await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);

@@ -262,6 +262,7 @@ export class Room {
     this.#ticker = setInterval(this.#tick, TICK_MS);
     await this.#signalingReady(provider, timeoutMs);
     this.machine.set('connected', 'entered');
+    this.#followSignaling();
     // Members already present are reported on entry; those seen so far are reported
     // by the awareness handler as they arrive.
   }
@@ -298,6 +299,7 @@ export class Room {
     const provider = this.#provider;
     this.#provider = null;
     clearInterval(this.#ticker);
+    this.#unfollowSignaling();
     this.#messages.unobserve(this.#onMessages);
     this.#attributes.unobserve(this.#onAttributes);
     for (const map of [this.#meta, this.#roles, this.#bans]) map.unobserve(this.#onModeration);
@@ -325,6 +327,30 @@ export class Room {
     // Reported by the change handler as memberLeft(timeout).
     if (silent.length > 0) removeAwarenessStates(awareness, silent, 'timeout');
   };
+
+  /**
+   * The relay going away is network loss for the room [R-50]: reconnecting(network-lost) until
+   * y-webrtc's socket (which retries by itself) is back, then connected(reconnected). Peers
+   * already connected keep talking over WebRTC meanwhile; Yjs catches up whatever was missed.
+   */
+  #followSignaling(): void {
+    const socket = this.#signalingSocket();
+    if (!socket) return;
+    const onDisconnect = () => {
+      if (this.machine.state === 'connected') this.machine.set('reconnecting', 'network-lost');
+    };
+    const onConnect = () => {
+      if (this.machine.state === 'reconnecting') this.machine.set('connected', 'reconnected');
+    };
+    socket.on('disconnect', onDisconnect);
+    socket.on('connect', onConnect);
+    this.#unfollowSignaling = () => {
+      socket.off('disconnect', onDisconnect);
+      socket.off('connect', onConnect);
+    };
+  }
+
+  #unfollowSignaling = (): void => {};
 
   #signalingSocket(): SignalingSocket | undefined {
     return (this.#provider?.signalingConns as SignalingSocket[] | undefined)?.[0];

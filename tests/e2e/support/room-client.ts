@@ -1,0 +1,28 @@
+/**
+ * Opens members for room-client tests: each in its own browser context (so peers meet over the
+ * relay and WebRTC, never BroadcastChannel), with the library harness (fixtures/room-client.ts)
+ * loaded in a page of the app's origin.
+ */
+import type { Browser, Page } from '@playwright/test';
+import { bundleFixture } from './bundle';
+
+export async function openMember(browser: Browser, userId: string, options: { relayUrl?: string; maxRooms?: number } = {}): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.addScriptTag({ content: await bundleFixture('room-client') });
+  const relayUrl = options.relayUrl ?? new URL('/relay', page.url()).href.replace(/^http/, 'ws');
+  await page.evaluate(([id, url, max]) => window.startClient(id, `User ${id}`, url, max), [userId, relayUrl, options.maxRooms] as const);
+  return page;
+}
+
+/** Runs a client method in the page: its value, or `{ error: code }`. */
+export function call(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
+  return page.evaluate(([m, a]) => window.call(m, ...a), [method, args] as const);
+}
+
+let counter = 0;
+/** A room id no other test (or earlier run against the same relay) uses. */
+export function uniqueRoom(label: string): string {
+  return `${label}-${Date.now().toString(36)}-${counter++}`;
+}
