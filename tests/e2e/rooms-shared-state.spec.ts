@@ -1,5 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
-import { call, openMember, uniqueRoom } from './support/room-client';
+import { call, openMember, startHarness, uniqueRoom } from './support/room-client';
 
 /** Chat, attributes and switching in real Chromium, each member in its own browser context. */
 
@@ -136,4 +136,16 @@ test('[R-41] a wrong password ends in disconnected(wrong-password) and sees no m
   expect(await call(bob, 'joinRoom', room, { password: 'correct horse' })).toMatchObject({ state: 'connected' });
   await expect.poll(async () => (await snapshot(bob, room))?.messages.map((m) => m.text), { timeout: 20_000 }).toEqual(['the plan']);
   expect((await snapshot(bob, room))?.attributes).toEqual({ topic: 'secret topic' });
+});
+
+test('[R-52] history is kept in the browser: after a reload it is there before anyone else is', async ({ browser }) => {
+  const room = uniqueRoom('persist');
+  const alice = await openMember(browser, 'alice');
+  await call(alice, 'enterRoom', { roomId: room });
+  for (const text of ['one', 'two', 'three']) await call(alice, 'sendMessage', room, text);
+  await alice.reload();
+  await startHarness(alice, 'alice');
+  // Alone in the room after the reload: the history can only come from this browser's storage.
+  await call(alice, 'enterRoom', { roomId: room });
+  expect((await snapshot(alice, room))?.messages.map((m) => m.text)).toEqual(['one', 'two', 'three']);
 });

@@ -25,6 +25,8 @@ export interface RoomClientOptions {
   peerOpts?: Record<string, unknown>;
   /** How long entering may take before it fails with RELAY_UNREACHABLE. */
   connectTimeoutMs?: number;
+  /** Keep each room's history in this browser (IndexedDB) so a reload shows it; default true. */
+  persistHistory?: boolean;
   /** For Node tests: how to open a WebSocket to the relay. */
   connectWebSocket?: WebSocketFactory;
   log?: (line: string) => void;
@@ -83,6 +85,7 @@ export class RoomClient {
   readonly #connectTimeoutMs: number;
   readonly #link: RelayLink;
   readonly #log: (line: string) => void;
+  readonly #persistHistory: boolean;
 
   constructor(options: RoomClientOptions) {
     assertUser(options.user);
@@ -98,6 +101,7 @@ export class RoomClient {
     this.#peerOpts = { ...options.peerOpts, ...(options.iceServers ? { config: { iceServers: options.iceServers } } : {}) };
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#log = options.log ?? (() => {});
+    this.#persistHistory = options.persistHistory ?? true;
     this.#link = new RelayLink({ url: urls[0], connect: options.connectWebSocket, timeoutMs: this.#connectTimeoutMs });
   }
 
@@ -219,7 +223,15 @@ export class RoomClient {
 
     this.#busy.add(roomId);
     const room = new Room(
-      { roomId, user: this.user, role: config.role ?? 'interactor', signalingUrls: this.#signalingUrls, password: config.password, peerOpts: this.#peerOpts },
+      {
+        roomId,
+        user: this.user,
+        role: config.role ?? 'interactor',
+        signalingUrls: this.#signalingUrls,
+        password: config.password,
+        peerOpts: this.#peerOpts,
+        persist: this.#persistHistory,
+      },
       {
         stateChanged: (change) => this.#events.emit('stateChanged', { roomId, ...change }),
         membersJoined: (members) => this.#events.emit('memberJoined', { roomId, members }),

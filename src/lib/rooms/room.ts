@@ -6,6 +6,7 @@
 import * as Y from 'yjs';
 import { WebrtcProvider } from 'y-webrtc';
 import { removeAwarenessStates } from 'y-protocols/awareness';
+import { IndexeddbPersistence } from 'y-indexeddb';
 import { RoomStateMachine, type StateChange, type StateReason } from './room-state.js';
 import { leaveReason, memberChanged, toMember, type AwarenessState, type LeaveReason, type Member, type Role } from './members.js';
 import type { User } from './validation.js';
@@ -31,6 +32,8 @@ export interface RoomOptions {
   password?: string;
   /** simple-peer options (ICE servers, our data-channel wrapper). */
   peerOpts: Record<string, unknown>;
+  /** Keep the room's document (chat history…) in this browser's IndexedDB [R-52]. */
+  persist: boolean;
 }
 
 export interface RoomCallbacks {
@@ -68,6 +71,8 @@ const HANDOFF_TIMEOUT_MS = 5000;
 const TICK_MS = 2000;
 const BEAT_EVERY_TICKS = 2;
 const SILENCE_TIMEOUT_MS = 10_000;
+/** Local history is loaded before connecting; a slow or broken IndexedDB must not block entry. */
+const PERSISTENCE_LOAD_TIMEOUT_MS = 3000;
 
 export class Room {
   readonly roomId: string;
@@ -247,6 +252,7 @@ export class Room {
    */
   async start(reason: 'entering' | 'switching', timeoutMs: number): Promise<void> {
     this.machine.set('connecting', reason);
+    await this.#loadLocalHistory();
     const provider = new WebrtcProvider(this.roomId, this.doc, {
       signaling: this.#options.signalingUrls,
       password: this.#options.password,
@@ -351,6 +357,21 @@ export class Room {
   }
 
   #unfollowSignaling = (): void => {};
+
+  /**
+   * With persistence on, the document is kept in IndexedDB (y-indexeddb) under the room id, so
+   * a reload shows the history at once, and what this tab sent while nobody else was there is
+   * delivered when they come [R-52]. The stored copy is plain text on this device, also for
+   * password rooms: the password protects what crosses the network, not this browser's disk.
+   */
+  async #loadLocalHistory(): Promise<void> {
+    if (!this.#options.persist || typeof indexedDB === 'undefined') return;
+    // Destroyed together with the document (y-indexeddb listens for doc.destroy()).
+    const persistence = new IndexeddbPersistence(`mesh-rooms/${this.roomId}`, this.doc);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([persistence.whenSynced, new Promise<void>((resolve) => (timer = setTimeout(resolve, PERSISTENCE_LOAD_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+  }
 
   #signalingSocket(): SignalingSocket | undefined {
     return (this.#provider?.signalingConns as SignalingSocket[] | undefined)?.[0];

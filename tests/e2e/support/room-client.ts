@@ -6,14 +6,24 @@
 import type { Browser, Page } from '@playwright/test';
 import { bundleFixture } from './bundle';
 
-export async function openMember(browser: Browser, userId: string, options: { relayUrl?: string; maxRooms?: number } = {}): Promise<Page> {
+export interface MemberOptions {
+  relayUrl?: string;
+  maxRooms?: number;
+}
+
+export async function openMember(browser: Browser, userId: string, options: MemberOptions = {}): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto('/');
+  await startHarness(page, userId, options);
+  return page;
+}
+
+/** Loads the harness into the page as it is now (after `goto` or `reload`) and starts a client. */
+export async function startHarness(page: Page, userId: string, options: MemberOptions = {}): Promise<void> {
   await page.addScriptTag({ content: await bundleFixture('room-client') });
   const relayUrl = options.relayUrl ?? new URL('/relay', page.url()).href.replace(/^http/, 'ws');
   await page.evaluate(([id, url, max]) => window.startClient(id, `User ${id}`, url, max), [userId, relayUrl, options.maxRooms] as const);
-  return page;
 }
 
 /** Runs a client method in the page: its value, or `{ error: code }`. */
