@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort, startStockRelay } from '../support/stock-relay.js';
 import { WebSocket, WebSocketServer } from 'ws';
 import { RelayLink, type WebSocketLike } from '../../src/lib/rooms/relay-link.js';
 import { ErrorCode, isRoomError } from '../../src/lib/rooms/errors.js';
@@ -25,15 +24,6 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     return isRoomError(err) ? err.code : `not a RoomError: ${String(err)}`;
   }
   return 'resolved';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('RelayLink: the client side of room presence [R-3][R-71]', () => {
@@ -81,11 +71,9 @@ describe('RelayLink: the client side of room presence [R-3][R-71]', () => {
   });
 
   it('[R-70] against a stock y-webrtc server, presence requests fail with PRESENCE_UNSUPPORTED at once, not after a timeout', async () => {
-    const port = await freePort();
-    const stock = spawn(process.execPath, ['node_modules/y-webrtc/bin/server.js'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
-    harness.onCleanup(() => void stock.kill('SIGKILL'));
-    await new Promise<void>((resolve) => stock.stdout!.once('data', () => resolve()));
-    const stockLink = link(`ws://127.0.0.1:${port}`, 20_000);
+    const stock = await startStockRelay();
+    harness.onCleanup(() => stock.stop());
+    const stockLink = link(stock.url, 20_000);
     const started = Date.now();
     expect(await codeOf(stockLink.query(['anything']))).toBe(ErrorCode.PRESENCE_UNSUPPORTED);
     expect(await codeOf(stockLink.enter('anything', 'create'))).toBe(ErrorCode.PRESENCE_UNSUPPORTED);
