@@ -149,3 +149,21 @@ test('[R-52] history is kept in the browser: after a reload it is there before a
   await call(alice, 'enterRoom', { roomId: room });
   expect((await snapshot(alice, room))?.messages.map((m) => m.text)).toEqual(['one', 'two', 'three']);
 });
+
+test('[R-52] a room whose chat holds 10,000 messages syncs completely to a late joiner in another browser', async ({ browser }) => {
+  const room = uniqueRoom('bighistory');
+  // No IndexedDB for this one: the point is what crosses WebRTC, not 10,000 local writes.
+  const alice = await openMember(browser, 'alice', { persistHistory: false });
+  await call(alice, 'enterRoom', { roomId: room });
+  await alice.evaluate(async (id) => {
+    for (let i = 0; i < 10_000; i++) await window.client!.sendMessage(id, `message ${i}: ${'lorem ipsum dolor sit amet '.repeat(4)}`);
+  }, room);
+  const bob = await openMember(browser, 'bob', { persistHistory: false });
+  await call(bob, 'enterRoom', { roomId: room });
+  await expect.poll(async () => (await snapshot(bob, room))?.messages.length, { timeout: 30_000 }).toBe(10_000);
+  const last = (await snapshot(bob, room))!.messages.at(-1)!;
+  expect(last.text).toMatch(/^message 9999: /);
+  // And the room is live afterwards, both ways.
+  await call(bob, 'sendMessage', room, 'caught up');
+  await expect.poll(async () => (await snapshot(alice, room))?.messages.at(-1)?.text, { timeout: 10_000 }).toBe('caught up');
+});

@@ -13,6 +13,7 @@ import { assertRoomId, assertRoomName, assertUser, type User } from './validatio
 import { assertMessageContent, type ChatMessage, type CustomContent } from './schema.js';
 import { MAX_DESTROY_DELAY_SECONDS } from './limits.js';
 import { passwordKeyCheck } from './password.js';
+import { createChunkingWrtc } from './chunking-rtc.js';
 
 export interface RoomClientOptions {
   user: User;
@@ -98,7 +99,10 @@ export class RoomClient {
     this.user = { userId: options.user.userId, userName: options.user.userName };
     this.maxRooms = maxRooms;
     this.#signalingUrls = urls;
-    this.#peerOpts = { ...options.peerOpts, ...(options.iceServers ? { config: { iceServers: options.iceServers } } : {}) };
+    // A long chat history is one document state bigger than Chromium's 256 KiB data-channel
+    // message limit; our wrtc splits and joins such messages (chunking-rtc.ts) [R-52].
+    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createChunkingWrtc() } : {};
+    this.#peerOpts = { ...wrtc, ...options.peerOpts, ...(options.iceServers ? { config: { iceServers: options.iceServers } } : {}) };
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#log = options.log ?? (() => {});
     this.#persistHistory = options.persistHistory ?? true;

@@ -9,6 +9,7 @@ import { bundleFixture } from './bundle';
 export interface MemberOptions {
   relayUrl?: string;
   maxRooms?: number;
+  persistHistory?: boolean;
 }
 
 export async function openMember(browser: Browser, userId: string, options: MemberOptions = {}): Promise<Page> {
@@ -22,8 +23,8 @@ export async function openMember(browser: Browser, userId: string, options: Memb
 /** Loads the harness into the page as it is now (after `goto` or `reload`) and starts a client. */
 export async function startHarness(page: Page, userId: string, options: MemberOptions = {}): Promise<void> {
   await page.addScriptTag({ content: await bundleFixture('room-client') });
-  const relayUrl = options.relayUrl ?? new URL('/relay', page.url()).href.replace(/^http/, 'ws');
-  await page.evaluate(([id, url, max]) => window.startClient(id, `User ${id}`, url, max), [userId, relayUrl, options.maxRooms] as const);
+  const { relayUrl = new URL('/relay', page.url()).href.replace(/^http/, 'ws'), ...clientOptions } = options;
+  await page.evaluate(([id, url, opts]) => window.startClient(id, `User ${id}`, url, opts), [userId, relayUrl, clientOptions] as const);
 }
 
 /** Runs a client method in the page: its value, or `{ error: code }`. */
