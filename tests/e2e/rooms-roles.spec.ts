@@ -72,7 +72,10 @@ test('[R-40] kick: every member drops the kicked one, who ends disconnected(kick
     expect(left).toMatchObject({ reason: 'kicked', members: [expect.objectContaining({ userId: 'bob' })] });
   }
 
-  // Coming back with the same identity while the ban lasts ends the same way, unseen by the others.
+  // Coming back with the same identity while the ban lasts ends the same way, unseen by the others,
+  // also when Bob's own stored copy of the room already holds the ban: y-indexeddb writes it
+  // within moments, so give it a second, then come back.
+  await bob.waitForTimeout(1000);
   await call(bob, 'enterRoom', { roomId: room });
   await expect.poll(() => bob.evaluate(() => window.client!.roomIds), { timeout: 20_000 }).toEqual([]);
   expect(await lastState(bob)).toMatchObject({ state: 'disconnected', reason: 'kicked' });

@@ -81,6 +81,8 @@ export class RoomClient {
   readonly #rooms = new Map<string, Room>();
   /** Rooms being entered or left right now: they count against the limit and block a second call. */
   readonly #busy = new Set<string>();
+  /** Kicked or closed while still being entered: ended as soon as the enter completes. */
+  readonly #pendingEnds = new Map<Room, 'kicked' | 'room-closed'>();
   readonly #signalingUrls: string[];
   readonly #peerOpts: Record<string, unknown>;
   readonly #connectTimeoutMs: number;
@@ -186,6 +188,7 @@ export class RoomClient {
     } finally {
       this.#rooms.delete(roomId);
       this.#busy.delete(roomId);
+      this.#pendingEnds.delete(room);
     }
   }
 
@@ -274,6 +277,9 @@ export class RoomClient {
       throw err instanceof RoomError ? err : new RoomError(code, String(err), roomId);
     } finally {
       this.#busy.delete(roomId);
+      const pendingEnd = this.#pendingEnds.get(room);
+      this.#pendingEnds.delete(room);
+      if (pendingEnd && this.#rooms.get(roomId) === room) void this.#end(roomId, room, pendingEnd);
     }
   }
 
@@ -295,7 +301,11 @@ export class RoomClient {
 
   /** Kicked or closed by the host: the room is gone for this client. */
   async #end(roomId: string, room: Room, reason: 'kicked' | 'room-closed'): Promise<void> {
-    if (this.#rooms.get(roomId) !== room || this.#busy.has(roomId)) return;
+    if (this.#rooms.get(roomId) !== room) return;
+    if (this.#busy.has(roomId)) {
+      this.#pendingEnds.set(room, reason);
+      return;
+    }
     this.#busy.add(roomId);
     try {
       await room.stop(reason);

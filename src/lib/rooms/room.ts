@@ -265,6 +265,9 @@ export class Room {
     const state: AwarenessState = { user: this.#options.user, role: this.#options.role, joinedAt: Date.now(), attributes: {} };
     awareness.setLocalState(state);
     this.#recordLocal();
+    // A ban already in the document (this browser's stored copy) raises no change event later,
+    // when peers sync the same ban: judge it now that the local member exists.
+    this.#onModeration();
     this.#ticker = setInterval(this.#tick, TICK_MS);
     await this.#signalingReady(provider, timeoutMs);
     this.machine.set('connected', 'entered');
