@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from './support/error-code.js';
 import {
   MAX_MESSAGE_BYTES,
   MEMBER_ATTRIBUTE_LIMITS,
@@ -8,16 +9,8 @@ import {
   readAttributes,
   toChatMessage,
 } from '../../src/lib/rooms/schema.js';
-import { ErrorCode, isRoomError } from '../../src/lib/rooms/errors.js';
+import { ErrorCode } from '../../src/lib/rooms/errors.js';
 
-function codeOf(fn: () => void): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isRoomError(err) ? err.code : `not a RoomError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 const from = { memberId: '1', userId: 'u', userName: 'U' };
 

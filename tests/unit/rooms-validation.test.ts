@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { codeOf } from './support/error-code.js';
 import { assertRoomId, assertRoomName, assertUser, isValidRoomId, utf8Length } from '../../src/lib/rooms/validation.js';
-import { ErrorCode, RoomError, isRoomError } from '../../src/lib/rooms/errors.js';
+import { ErrorCode, RoomError } from '../../src/lib/rooms/errors.js';
 
-function codeOf(fn: () => void): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isRoomError(err) ? err.code : `not a RoomError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 describe('room ids [R-2]', () => {
   it('[R-2] accepts 1–32 characters of letters, digits and every listed punctuation mark', () => {

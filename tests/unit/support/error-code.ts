@@ -1,0 +1,11 @@
+import { isRoomError } from '../../../src/lib/rooms/errors.js';
+
+/** The RoomError code `fn` throws, undefined if it does not throw, or a note if it throws something else. */
+export function codeOf(fn: () => void): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return isRoomError(err) ? err.code : `not a RoomError: ${String(err)}`;
+  }
+  return undefined;
+}
