@@ -24,6 +24,14 @@ export const ErrorCode = {
   NOT_HOST: 'NOT_HOST',
   STREAM_ID_TAKEN: 'STREAM_ID_TAKEN',
   STREAM_NOT_FOUND: 'STREAM_NOT_FOUND',
+  INVALID_STREAM: 'INVALID_STREAM',
+  /** Media (src/lib/media): camera/microphone/screen could not be opened. */
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  NO_DEVICE: 'NO_DEVICE',
+  DEVICE_IN_USE: 'DEVICE_IN_USE',
+  /** No camera/microphone API here (not a secure context, or an old browser). */
+  MEDIA_UNSUPPORTED: 'MEDIA_UNSUPPORTED',
+  DEVICE_ERROR: 'DEVICE_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

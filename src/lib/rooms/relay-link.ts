@@ -11,6 +11,10 @@
  * A stock y-webrtc server ignores unknown message types. Every request is followed by a JSON
  * `ping`, and a relay answers frames in order, so a `pong` that overtakes the reply means the
  * relay did not understand the request: PRESENCE_UNSUPPORTED, without waiting for a timeout.
+ *
+ * The same socket carries media signaling (src/lib/media) on topics of its own: plain y-webrtc
+ * `subscribe`/`publish`, so it works on a stock relay too. While any topic is subscribed, a lost
+ * socket is reopened with backoff and the topics subscribed again.
  */
 import { ErrorCode, RoomError } from './errors.js';
 // The relay's own message types (type-only: nothing of the relay is bundled into the app).
@@ -51,6 +55,10 @@ const PASSED_ON_CODES = new Set<string>([ErrorCode.ROOM_NOT_FOUND, ErrorCode.ROO
 const DEFAULT_TIMEOUT_MS = 5000;
 
 type Reply = { type: string; id?: unknown; [key: string]: unknown };
+export type TopicListener = (data: unknown) => void;
+
+const RECONNECT_FIRST_MS = 500;
+const RECONNECT_MAX_MS = 10_000;
 
 interface Pending {
   resolve(reply: Reply): void;
@@ -69,6 +77,9 @@ export class RelayLink {
   /** Requests awaiting their reply, in the order sent; each waits behind its own ping. */
   readonly #awaitingPong: number[] = [];
   #closed = false;
+  readonly #topics = new Map<string, Set<TopicListener>>();
+  #reconnectDelayMs = RECONNECT_FIRST_MS;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: RelayLinkOptions) {
     this.url = options.url;
@@ -97,8 +108,57 @@ export class RelayLink {
     if (socket?.readyState === OPEN) socket.send(JSON.stringify({ type: 'unsubscribe', topics: [room] }));
   }
 
+  /**
+   * Receives what is published on `topic` (by anyone, this link included) until the returned
+   * function is called. The subscription survives the socket: it is renewed on every reconnect.
+   */
+  subscribe(topic: string, listener: TopicListener): () => void {
+    let listeners = this.#topics.get(topic);
+    if (!listeners) {
+      listeners = new Set();
+      this.#topics.set(topic, listeners);
+      this.#sendIfOpen({ type: 'subscribe', topics: [topic] });
+    }
+    listeners.add(listener);
+    void this.#open().catch(() => this.#scheduleReconnect());
+    return () => {
+      const current = this.#topics.get(topic);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.#topics.delete(topic);
+      this.#sendIfOpen({ type: 'unsubscribe', topics: [topic] });
+    };
+  }
+
+  /** Publishes to a topic; dropped while the socket is down (callers retry at their own level). */
+  publish(topic: string, data: unknown): boolean {
+    return this.#sendIfOpen({ type: 'publish', topic, data });
+  }
+
+  get connected(): boolean {
+    return this.#socket?.readyState === OPEN;
+  }
+
+  #sendIfOpen(message: Record<string, unknown>): boolean {
+    const socket = this.#socket;
+    if (socket?.readyState !== OPEN) return false;
+    socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#topics.size === 0 || this.#reconnectTimer !== undefined) return;
+    const delay = this.#reconnectDelayMs;
+    this.#reconnectDelayMs = Math.min(delay * 2, RECONNECT_MAX_MS);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      this.#open().catch(() => this.#scheduleReconnect());
+    }, delay);
+  }
+
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#reconnectTimer);
+    this.#topics.clear();
     this.#failAll(new RoomError(ErrorCode.RELAY_UNREACHABLE, 'the relay link was closed'));
     this.#socket?.close(1000, 'closed');
     this.#socket = null;
@@ -152,11 +212,15 @@ export class RelayLink {
         this.#socket = socket;
         socket.onerror = null;
         socket.onmessage = (event) => this.#onMessage(event.data);
-        // A lost socket fails what is in flight; the next request opens a new one.
+        // A lost socket fails what is in flight; the next request opens a new one, and
+        // subscribed topics reopen it by themselves.
         socket.onclose = () => {
           if (this.#socket === socket) this.#socket = null;
           this.#failAll(new RoomError(ErrorCode.RELAY_UNREACHABLE, `lost the connection to the relay at ${this.url}`));
+          this.#scheduleReconnect();
         };
+        this.#reconnectDelayMs = RECONNECT_FIRST_MS;
+        if (this.#topics.size > 0) socket.send(JSON.stringify({ type: 'subscribe', topics: [...this.#topics.keys()] }));
         resolve(socket);
       };
     });
@@ -181,6 +245,11 @@ export class RelayLink {
         this.#forget(id);
         pending.reject(new RoomError(ErrorCode.PRESENCE_UNSUPPORTED, 'this relay cannot tell whether a room exists (a stock y-webrtc server?)'));
       }
+      return;
+    }
+    if (message.type === 'publish') {
+      const listeners = typeof message.topic === 'string' ? this.#topics.get(message.topic) : undefined;
+      for (const listener of [...(listeners ?? [])]) listener(message.data);
       return;
     }
     if (message.type !== 'room-info' && message.type !== 'room-entered' && message.type !== 'room-error') return;

@@ -1,0 +1,89 @@
+/**
+ * One media connection: one stream, one way, from its publisher to one player [R-5][R-31].
+ *
+ * One connection per (stream, player) means nothing is ever renegotiated — simple-peer's
+ * renegotiation is its weakest part (DESIGN.md §2) — and a stream that nobody plays has no
+ * connection at all, so it costs its publisher no upload. The publisher offers (it owns the
+ * tracks); muting is `track.enabled` and a device switch is `replaceTrack`, neither of which
+ * touches the SDP.
+ */
+import SimplePeer, { type SignalData } from 'simple-peer/simplepeer.min.js';
+
+export interface MediaPeerOptions {
+  /** The publisher's side: the stream to send. The player's side receives. */
+  send?: MediaStream;
+  /** simple-peer options: `config` (ICE servers) and `wrtc`. */
+  peerOpts: Record<string, unknown>;
+  /** An offer, answer or candidate for the other side. */
+  signal(data: SignalData): void;
+  /** Player side: the remote stream has arrived. */
+  onStream?(stream: MediaStream): void;
+  onConnected?(): void;
+  /** Called once, however the connection ends (closed here, by the other side, or failed). */
+  onEnded(reason: string): void;
+}
+
+/**
+ * Chromium reports a peer that vanished (crashed tab, pulled cable) as `disconnected` after a
+ * few seconds and may take much longer to call it `failed`; a connection that stays
+ * disconnected this long is treated as failed so the player can ask again.
+ */
+const DISCONNECTED_GRACE_MS = 4000;
+
+export class MediaPeer {
+  readonly #peer: SimplePeer;
+  readonly #options: MediaPeerOptions;
+  #ended = false;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: MediaPeerOptions) {
+    this.#options = options;
+    this.#peer = new SimplePeer({ ...options.peerOpts, initiator: options.send !== undefined, stream: options.send });
+    this.#peer.on('signal', (data) => options.signal(data));
+    this.#peer.on('stream', (stream) => options.onStream?.(stream));
+    this.#peer.on('connect', () => options.onConnected?.());
+    this.#peer.on('error', (error) => this.#end(error.code ?? error.message));
+    this.#peer.on('close', () => this.#end('closed'));
+    this.#peer._pc.addEventListener('connectionstatechange', this.#watchConnection);
+  }
+
+  get peerConnection(): RTCPeerConnection {
+    return this.#peer._pc;
+  }
+
+  get connected(): boolean {
+    return this.#peer.connected;
+  }
+
+  /** Signal data from the other side; ignored once ended. */
+  receiveSignal(data: SignalData): void {
+    if (this.#ended) return;
+    try {
+      this.#peer.signal(data);
+    } catch (error) {
+      // A signal simple-peer cannot use (malformed, or out of order) ends this attempt only.
+      this.#end(`bad-signal: ${String(error)}`);
+    }
+  }
+
+  close(): void {
+    this.#end('closed');
+  }
+
+  readonly #watchConnection = (): void => {
+    const state = this.#peer._pc.connectionState;
+    clearTimeout(this.#graceTimer);
+    if (state === 'failed') this.#end('failed');
+    else if (state === 'disconnected') this.#graceTimer = setTimeout(() => this.#end('disconnected'), DISCONNECTED_GRACE_MS);
+  };
+
+  #end(reason: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#graceTimer);
+    this.#peer._pc.removeEventListener('connectionstatechange', this.#watchConnection);
+    // destroy() closes the RTCPeerConnection, which releases it (and its count) at once.
+    this.#peer.destroy();
+    this.#options.onEnded(reason);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * One published stream on its way to one player [R-5]: a MediaPeer that sends, counted in the
+ * client's upload budget, whose video encoding the budget sets.
+ */
+import type { SignalData } from 'simple-peer/simplepeer.min.js';
+import { MediaPeer } from './media-peer.js';
+import type { OutgoingCopy, VideoEncoding } from './encoding-policy.js';
+import { applyVideoEncoding, type BudgetedCopy } from './upload-budget.js';
+import type { StreamKind } from './stream-info.js';
+
+export interface OutgoingOptions {
+  playerId: string;
+  conn: string;
+  stream: MediaStream;
+  kind: StreamKind;
+  peerOpts: Record<string, unknown>;
+  signal(data: SignalData): void;
+  onConnected(): void;
+  onEnded(reason: string): void;
+}
+
+export class Outgoing implements BudgetedCopy {
+  readonly playerId: string;
+  readonly conn: string;
+  readonly #options: OutgoingOptions;
+  readonly #peer: MediaPeer;
+  #encoding: VideoEncoding | null = null;
+
+  constructor(options: OutgoingOptions) {
+    this.playerId = options.playerId;
+    this.conn = options.conn;
+    this.#options = options;
+    this.#peer = new MediaPeer({
+      send: options.stream,
+      peerOpts: options.peerOpts,
+      signal: options.signal,
+      onConnected: () => {
+        this.#applyEncoding();
+        options.onConnected();
+      },
+      onEnded: options.onEnded,
+    });
+  }
+
+  get peerConnection(): RTCPeerConnection {
+    return this.#peer.peerConnection;
+  }
+
+  receiveSignal(data: SignalData): void {
+    this.#peer.receiveSignal(data);
+  }
+
+  close(): void {
+    this.#peer.close();
+  }
+
+  describe(): OutgoingCopy {
+    const video = this.#options.stream.getVideoTracks()[0];
+    return {
+      kind: this.#options.kind,
+      hasVideo: video !== undefined,
+      hasAudio: this.#options.stream.getAudioTracks().length > 0,
+      sourceHeight: video?.getSettings().height ?? 0,
+    };
+  }
+
+  apply(encoding: VideoEncoding | null): void {
+    this.#encoding = encoding;
+    if (this.#peer.connected) this.#applyEncoding();
+  }
+
+  /** A device switch: the new track goes out on the same sender, no renegotiation. */
+  async replaceTrack(old: MediaStreamTrack, replacement: MediaStreamTrack): Promise<void> {
+    const sender = this.peerConnection.getSenders().find((candidate) => candidate.track === old);
+    await sender?.replaceTrack(replacement);
+  }
+
+  #applyEncoding(): void {
+    const encoding = this.#encoding;
+    const sender = this.peerConnection.getSenders().find((candidate) => candidate.track?.kind === 'video');
+    if (!encoding || !sender) return;
+    // A sender closed meanwhile rejects; the next plan (or none, once closed) is what counts.
+    applyVideoEncoding(sender, encoding).catch(() => {});
+  }
+}

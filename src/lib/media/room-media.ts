@@ -1,0 +1,292 @@
+/**
+ * A room's media [R-30][R-31][R-53]: the streams this member publishes into it, the remote
+ * streams it plays, and the signaling between them. It sees the room only through
+ * RoomMediaHost, so leaving a room ends this room's media and nothing else [R-14].
+ */
+import { ErrorCode, RoomError } from '../rooms/errors.js';
+import type { Member, Role } from '../rooms/members.js';
+import type { MediaSignal } from './signals.js';
+import type { SignalChannel } from './signal-channel.js';
+import { Outgoing } from './outgoing.js';
+import { Player, type PlayerState } from './player.js';
+import type { UploadBudget } from './upload-budget.js';
+import { MAX_STREAMS_PER_MEMBER, assertStreamId, describeStream, sameStream, type StreamInfo, type StreamKind } from './stream-info.js';
+
+export interface RoomMediaHost {
+  readonly roomId: string;
+  readonly localMemberId: string;
+  /** Everyone in the room as it stands (the kicked already dropped), this member included. */
+  members(): Member[];
+  localRole(): Role;
+  /** Tells the room which streams this member publishes (its awareness state). */
+  announce(streams: StreamInfo[]): void;
+}
+
+export interface StreamEvent extends StreamInfo {
+  roomId: string;
+  memberId: string;
+}
+
+/** `requesting`: announced, nobody plays it yet (nothing is sent); `playing`: sent to `receivers`. */
+export interface PublisherStateEvent {
+  roomId: string;
+  streamId: string;
+  state: PlayerState;
+  receivers: number;
+  reason: string;
+}
+
+export interface PlayerStateEvent {
+  roomId: string;
+  streamId: string;
+  memberId: string;
+  state: PlayerState;
+  reason: string;
+}
+
+export interface RoomMediaEvents {
+  streamAdded: StreamEvent;
+  streamRemoved: StreamEvent;
+  streamUpdated: StreamEvent;
+  publisherState: PublisherStateEvent;
+  playerState: PlayerStateEvent;
+}
+
+interface Published {
+  stream: MediaStream;
+  kind: StreamKind;
+  /** Keyed by player member id: at most one connection per player. */
+  outgoing: Map<string, Outgoing>;
+}
+
+type Emit = <K extends keyof RoomMediaEvents>(event: K, payload: RoomMediaEvents[K]) => void;
+
+export class RoomMedia {
+  readonly #host: RoomMediaHost;
+  readonly #channel: SignalChannel;
+  readonly #budget: UploadBudget;
+  readonly #peerOpts: Record<string, unknown>;
+  readonly #emit: Emit;
+  readonly #published = new Map<string, Published>();
+  /** Keyed `${publisherId}/${streamId}`. */
+  readonly #players = new Map<string, Player>();
+  /** Remote streams as last announced, keyed like players. */
+  #remote = new Map<string, StreamEvent>();
+  #closed = false;
+
+  constructor(host: RoomMediaHost, channel: (onSignal: (signal: MediaSignal) => void) => SignalChannel, budget: UploadBudget, peerOpts: Record<string, unknown>, emit: Emit) {
+    this.#host = host;
+    this.#budget = budget;
+    this.#peerOpts = peerOpts;
+    this.#emit = emit;
+    this.#channel = channel((signal) => this.#onSignal(signal));
+    this.membersChanged();
+  }
+
+  get roomId(): string {
+    return this.#host.roomId;
+  }
+
+  /** Remote streams now announced in the room. */
+  get streams(): StreamEvent[] {
+    return [...this.#remote.values()];
+  }
+
+  /** This member's published streams. */
+  get localStreams(): StreamInfo[] {
+    return [...this.#published].map(([streamId, { stream, kind }]) => describeStream(streamId, stream, kind));
+  }
+
+  isPublishing(stream: MediaStream): boolean {
+    return [...this.#published.values()].some((published) => published.stream === stream);
+  }
+
+  publish(stream: MediaStream, streamId: string, kind?: StreamKind): void {
+    const roomId = this.#host.roomId;
+    assertStreamId(streamId, roomId);
+    if (!(stream instanceof MediaStream) || stream.getTracks().every((track) => track.readyState !== 'live')) {
+      throw new RoomError(ErrorCode.INVALID_STREAM, 'publish needs a MediaStream with a live track', roomId);
+    }
+    if (this.#host.localRole() === 'audience') throw new RoomError(ErrorCode.ROLE_FORBIDDEN, 'the audience cannot publish', roomId);
+    if (this.#published.has(streamId) || [...this.#remote.values()].some((remote) => remote.streamId === streamId)) {
+      throw new RoomError(ErrorCode.STREAM_ID_TAKEN, `a stream "${streamId}" is already published in this room`, roomId);
+    }
+    if (this.#published.size >= MAX_STREAMS_PER_MEMBER) {
+      throw new RoomError(ErrorCode.INVALID_STREAM, `at most ${MAX_STREAMS_PER_MEMBER} streams per member and room`, roomId);
+    }
+    this.#published.set(streamId, { stream, kind: describeStream(streamId, stream, kind).kind, outgoing: new Map() });
+    this.announce();
+    this.#emitPublisherState(streamId, 'published');
+  }
+
+  unpublish(streamId: string, reason = 'unpublished'): void {
+    const published = this.#published.get(streamId);
+    if (!published) throw new RoomError(ErrorCode.STREAM_NOT_FOUND, `no stream "${streamId}" published here`, this.#host.roomId);
+    this.#published.delete(streamId);
+    for (const outgoing of published.outgoing.values()) this.#closeOutgoing(outgoing);
+    this.announce();
+    this.#emit('publisherState', { roomId: this.#host.roomId, streamId, state: 'stopped', receivers: 0, reason });
+  }
+
+  /** Unpublishes every stream id under which `stream` is published here. */
+  unpublishStream(stream: MediaStream, reason: string): void {
+    for (const [streamId, published] of [...this.#published]) if (published.stream === stream) this.unpublish(streamId, reason);
+  }
+
+  /** Re-announces this member's streams (after mute/unmute or a device switch). */
+  announce(): void {
+    if (!this.#closed) this.#host.announce(this.localStreams);
+  }
+
+  /**
+   * The stream to show: a remote one is asked for and arrives in the returned MediaStream
+   * (playerState says when); this member's own is returned as it is (self view).
+   */
+  play(streamId: string): MediaStream {
+    const own = this.#published.get(streamId);
+    if (own) return own.stream;
+    const remote = [...this.#remote.values()].find((candidate) => candidate.streamId === streamId);
+    if (!remote) throw new RoomError(ErrorCode.STREAM_NOT_FOUND, `no stream "${streamId}" in this room`, this.#host.roomId);
+    const key = streamKey(remote.memberId, streamId);
+    const existing = this.#players.get(key);
+    if (existing) return existing.stream;
+    const player: Player = new Player({
+      streamId,
+      peerOpts: this.#peerOpts,
+      send: (message, conn) => this.#channel.send({ ...message, from: this.#host.localMemberId, to: remote.memberId, stream: streamId, conn }),
+      stateChanged: (state, reason) => {
+        this.#emit('playerState', { roomId: this.#host.roomId, streamId, memberId: remote.memberId, state, reason });
+        if (state === 'stopped' && this.#players.get(key) === player) this.#players.delete(key);
+      },
+    });
+    this.#players.set(key, player);
+    return player.stream;
+  }
+
+  stopPlaying(streamId: string): void {
+    const entry = [...this.#players].find(([key]) => key.endsWith(`/${streamId}`));
+    if (!entry) throw new RoomError(ErrorCode.STREAM_NOT_FOUND, `not playing "${streamId}"`, this.#host.roomId);
+    entry[1].stop();
+  }
+
+  /** Peer connections of this room's media, both ways (for stats and tests). */
+  get peerConnections(): { outgoing: RTCPeerConnection[]; incoming: RTCPeerConnection[] } {
+    const outgoing = [...this.#published.values()].flatMap((published) => [...published.outgoing.values()].map((copy) => copy.peerConnection));
+    const incoming = [...this.#players.values()].flatMap((player) => player.peerConnection ?? []);
+    return { outgoing, incoming };
+  }
+
+  /** Playing players, by publisher, for stats. */
+  get playing(): { memberId: string; streamId: string; peerConnection: RTCPeerConnection }[] {
+    return [...this.#players].flatMap(([key, player]) => {
+      const pc = player.peerConnection;
+      return player.state === 'playing' && pc ? [{ memberId: key.slice(0, key.indexOf('/')), streamId: player.streamId, peerConnection: pc }] : [];
+    });
+  }
+
+  async replaceTrack(old: MediaStreamTrack, replacement: MediaStreamTrack): Promise<void> {
+    const copies = [...this.#published.values()].flatMap((published) => [...published.outgoing.values()]);
+    await Promise.all(copies.map((copy) => copy.replaceTrack(old, replacement)));
+  }
+
+  /**
+   * Reconciles with the room's members: announces stream changes, stops players of streams
+   * that are gone, closes connections to members who are gone, and stops publishing when this
+   * member has become audience.
+   */
+  membersChanged(): void {
+    if (this.#closed) return;
+    const members = this.#host.members();
+    if (this.#host.localRole() === 'audience') for (const streamId of [...this.#published.keys()]) this.unpublish(streamId, 'role');
+    const next = new Map<string, StreamEvent>();
+    for (const member of members) {
+      if (member.isLocal) continue;
+      for (const info of member.streams) next.set(streamKey(member.memberId, info.streamId), { roomId: this.#host.roomId, memberId: member.memberId, ...info });
+    }
+    const previous = this.#remote;
+    this.#remote = next;
+    for (const [key, stream] of previous) {
+      if (next.has(key)) continue;
+      this.#players.get(key)?.stop('stream-removed');
+      this.#emit('streamRemoved', stream);
+    }
+    for (const [key, stream] of next) {
+      const before = previous.get(key);
+      if (!before) this.#emit('streamAdded', stream);
+      else if (!sameStream(before, stream)) this.#emit('streamUpdated', stream);
+    }
+    const present = new Set(members.map((member) => member.memberId));
+    for (const published of this.#published.values()) {
+      for (const outgoing of published.outgoing.values()) if (!present.has(outgoing.playerId)) this.#closeOutgoing(outgoing);
+    }
+  }
+
+  /** Leaving the room: every connection of it closed, nothing announced any more. */
+  close(): void {
+    if (this.#closed) return;
+    for (const player of this.#players.values()) player.stop('left');
+    for (const streamId of [...this.#published.keys()]) this.unpublish(streamId, 'left');
+    this.#closed = true;
+    this.#channel.close();
+  }
+
+  #onSignal(signal: MediaSignal): void {
+    if (this.#closed) return;
+    if (signal.t === 'play') return this.#serve(signal.from, signal.stream, signal.conn);
+    const published = this.#published.get(signal.stream);
+    const outgoing = published?.outgoing.get(signal.from);
+    if (outgoing?.conn === signal.conn) {
+      if (signal.t === 'stop') this.#closeOutgoing(outgoing);
+      else if (signal.t === 'signal') outgoing.receiveSignal(signal.data);
+      return;
+    }
+    const player = this.#players.get(streamKey(signal.from, signal.stream));
+    if (player && (signal.t === 'signal' || signal.t === 'refuse')) player.receive(signal.conn, signal);
+  }
+
+  /** A member asks for one of this member's streams: a new connection replaces any older one. */
+  #serve(playerId: string, streamId: string, conn: string): void {
+    const published = this.#published.get(streamId);
+    const refuse = (code: string) => this.#channel.send({ t: 'refuse', from: this.#host.localMemberId, to: playerId, stream: streamId, conn, code });
+    if (!published) return refuse('not-found');
+    // Only members this room lists (kicked ones are not) get media.
+    if (!this.#host.members().some((member) => member.memberId === playerId && !member.isLocal)) return refuse('not-member');
+    const previous = published.outgoing.get(playerId);
+    if (previous) this.#closeOutgoing(previous);
+    const outgoing: Outgoing = new Outgoing({
+      playerId,
+      conn,
+      stream: published.stream,
+      kind: published.kind,
+      peerOpts: this.#peerOpts,
+      signal: (data) => this.#channel.send({ t: 'signal', from: this.#host.localMemberId, to: playerId, stream: streamId, conn, data }),
+      onConnected: () => this.#emitPublisherState(streamId, 'receiver-connected'),
+      onEnded: () => {
+        if (published.outgoing.get(playerId) === outgoing) this.#closeOutgoing(outgoing);
+      },
+    });
+    published.outgoing.set(playerId, outgoing);
+    this.#budget.add(outgoing);
+  }
+
+  #closeOutgoing(outgoing: Outgoing): void {
+    for (const [streamId, published] of this.#published) {
+      if (published.outgoing.get(outgoing.playerId) !== outgoing) continue;
+      published.outgoing.delete(outgoing.playerId);
+      this.#emitPublisherState(streamId, 'receiver-left');
+    }
+    this.#budget.remove(outgoing);
+    outgoing.close();
+  }
+
+  #emitPublisherState(streamId: string, reason: string): void {
+    const published = this.#published.get(streamId);
+    if (!published) return;
+    const receivers = [...published.outgoing.values()].filter((copy) => copy.peerConnection.connectionState === 'connected').length;
+    this.#emit('publisherState', { roomId: this.#host.roomId, streamId, state: receivers > 0 ? 'playing' : 'requesting', receivers, reason });
+  }
+}
+
+function streamKey(memberId: string, streamId: string): string {
+  return `${memberId}/${streamId}`;
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { AUDIO_BITRATE_BPS, DEFAULT_UPLOAD_BUDGET_BPS, encodingFor, planEncodings, type OutgoingCopy } from '../../src/lib/media/encoding-policy.js';
+import { classifyQuality } from '../../src/lib/media/quality.js';
+
+const camera: OutgoingCopy = { kind: 'camera', hasVideo: true, hasAudio: true, sourceHeight: 720 };
+const screen: OutgoingCopy = { kind: 'screen', hasVideo: true, hasAudio: false, sourceHeight: 1080 };
+
+function totalBps(copies: OutgoingCopy[], budget = DEFAULT_UPLOAD_BUDGET_BPS): number {
+  const video = planEncodings(copies, budget).reduce((sum, encoding) => sum + (encoding?.maxBitrate ?? 0), 0);
+  return video + copies.filter((copy) => copy.hasAudio).length * AUDIO_BITRATE_BPS;
+}
+
+describe('upload budget [R-5]: the number of receivers sets each copy’s encoding', () => {
+  it('keeps the total upload within the budget as the mesh grows', () => {
+    for (let receivers = 1; receivers <= 8; receivers++) {
+      expect(totalBps(Array(receivers).fill(camera))).toBeLessThanOrEqual(DEFAULT_UPLOAD_BUDGET_BPS);
+    }
+  });
+
+  it('lowers resolution and frame rate as receivers are added, never below 15 fps for a camera', () => {
+    const plans = [1, 2, 3, 5, 8].map((receivers) => planEncodings(Array(receivers).fill(camera))[0]!);
+    for (let i = 1; i < plans.length; i++) {
+      expect(plans[i].maxBitrate).toBeLessThan(plans[i - 1].maxBitrate);
+      expect(plans[i].scaleResolutionDownBy).toBeGreaterThanOrEqual(plans[i - 1].scaleResolutionDownBy);
+      expect(plans[i].maxFramerate).toBeLessThanOrEqual(plans[i - 1].maxFramerate);
+    }
+    expect(plans[0]).toEqual({ maxBitrate: DEFAULT_UPLOAD_BUDGET_BPS - AUDIO_BITRATE_BPS, maxFramerate: 30, scaleResolutionDownBy: 1 });
+    expect(plans.at(-1)!.maxFramerate).toBeGreaterThanOrEqual(15);
+  });
+
+  it('gives a five-receiver camera (a six-person room) a small picture at 15 fps', () => {
+    expect(planEncodings(Array(5).fill(camera))[0]).toEqual({ maxBitrate: 460_000, maxFramerate: 15, scaleResolutionDownBy: 3 });
+  });
+
+  it('weighs a screen share double and keeps its resolution', () => {
+    const [cameraCopy, screenCopy] = planEncodings([camera, screen]);
+    expect(screenCopy!.maxBitrate).toBeCloseTo(2 * cameraCopy!.maxBitrate, -3);
+    expect(screenCopy!.scaleResolutionDownBy).toBe(1);
+  });
+
+  it('leaves audio-only copies alone and never scales a small source up', () => {
+    expect(planEncodings([{ kind: 'audio', hasVideo: false, hasAudio: true, sourceHeight: 0 }])).toEqual([null]);
+    expect(encodingFor({ kind: 'camera', sourceHeight: 240 }, 2_000_000).scaleResolutionDownBy).toBe(1);
+  });
+
+  it('follows a bigger budget', () => {
+    const small = planEncodings(Array(4).fill(camera), 1_000_000)[0]!;
+    const big = planEncodings(Array(4).fill(camera), 8_000_000)[0]!;
+    expect(big.maxBitrate).toBeGreaterThan(small.maxBitrate);
+    expect(big.scaleResolutionDownBy).toBeLessThan(small.scaleResolutionDownBy);
+  });
+});
+
+describe('connection quality', () => {
+  it('grades round trip, loss and frame rate', () => {
+    expect(classifyQuality(20, 0, 30)).toBe('good');
+    expect(classifyQuality(null, 0, null)).toBe('good');
+    expect(classifyQuality(250, 0, 30)).toBe('fair');
+    expect(classifyQuality(20, 5, 30)).toBe('fair');
+    expect(classifyQuality(20, 0, 10)).toBe('fair');
+    expect(classifyQuality(20, 12, 30)).toBe('poor');
+    expect(classifyQuality(600, 0, 30)).toBe('poor');
+  });
+});
