@@ -7,6 +7,7 @@ import { Emitter } from './events.js';
 import { ErrorCode, RoomError } from './errors.js';
 import { RelayLink, type EnteredRoom, type EnterMode, type WebSocketFactory } from './relay-link.js';
 import { Room } from './room.js';
+import type { CreateRoomProvider } from './room-provider.js';
 import type { StateChange } from './room-state.js';
 import type { LeaveReason, Member, Role } from './members.js';
 import { assertRoomId, assertRoomName, assertUser, type User } from './validation.js';
@@ -30,6 +31,11 @@ export interface RoomClientOptions {
   persistHistory?: boolean;
   /** For Node tests: how to open a WebSocket to the relay. */
   connectWebSocket?: WebSocketFactory;
+  /**
+   * For tests and alternative transports: what syncs each room's document instead of y-webrtc
+   * (room-provider.ts says what it must do). The relay link above still answers create/join.
+   */
+  createProvider?: CreateRoomProvider;
   log?: (line: string) => void;
 }
 
@@ -89,6 +95,7 @@ export class RoomClient {
   readonly #link: RelayLink;
   readonly #log: (line: string) => void;
   readonly #persistHistory: boolean;
+  readonly #createProvider: CreateRoomProvider | undefined;
 
   constructor(options: RoomClientOptions) {
     assertUser(options.user);
@@ -108,6 +115,7 @@ export class RoomClient {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#log = options.log ?? (() => {});
     this.#persistHistory = options.persistHistory ?? true;
+    this.#createProvider = options.createProvider;
     this.#link = new RelayLink({ url: urls[0], connect: options.connectWebSocket, timeoutMs: this.#connectTimeoutMs });
   }
 
@@ -238,6 +246,7 @@ export class RoomClient {
         password: config.password,
         peerOpts: this.#peerOpts,
         persist: this.#persistHistory,
+        createProvider: this.#createProvider,
       },
       {
         stateChanged: (change) => this.#events.emit('stateChanged', { roomId, ...change }),

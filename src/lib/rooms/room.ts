@@ -4,7 +4,6 @@
  * and ends; a Room only reports what happens to it.
  */
 import * as Y from 'yjs';
-import { WebrtcProvider } from 'y-webrtc';
 import { removeAwarenessStates } from 'y-protocols/awareness';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { RoomStateMachine, type StateChange, type StateReason } from './room-state.js';
@@ -23,6 +22,7 @@ import {
 } from './schema.js';
 import { BANS_KEY, BAN_DURATION_MS, META_KEY, ROLES_KEY, closedFor, effectiveRole, isBanned } from './moderation.js';
 import { ErrorCode, RoomError } from './errors.js';
+import { createWebrtcProvider, type CreateRoomProvider, type RoomProvider, type SignalingSocket } from './room-provider.js';
 
 export interface RoomOptions {
   roomId: string;
@@ -34,6 +34,8 @@ export interface RoomOptions {
   peerOpts: Record<string, unknown>;
   /** Keep the room's document (chat history…) in this browser's IndexedDB. */
   persist: boolean;
+  /** The transport that syncs the document; y-webrtc unless a test or another transport says otherwise. */
+  createProvider?: CreateRoomProvider;
 }
 
 export interface RoomCallbacks {
@@ -46,15 +48,6 @@ export interface RoomCallbacks {
   roleChanged(member: Member, previous: Role): void;
   /** The room ended for this member without them leaving: kicked, or closed by the host. */
   ended(reason: 'kicked' | 'room-closed'): void;
-}
-
-/** y-webrtc's signaling socket (a lib0 WebsocketClient), as far as we use it. */
-interface SignalingSocket {
-  connected: boolean;
-  send(message: unknown): void;
-  on(event: 'connect' | 'disconnect', listener: () => void): void;
-  on(event: 'message', listener: (message: { type?: string }) => void): void;
-  off(event: string, listener: (...args: never[]) => void): void;
 }
 
 /** Every peer in a room connects to every other: rooms are full meshes. */
@@ -78,7 +71,7 @@ export class Room {
   readonly roomId: string;
   readonly doc = new Y.Doc();
   readonly machine: RoomStateMachine;
-  #provider: WebrtcProvider | null = null;
+  #provider: RoomProvider | null = null;
   readonly #members = new Map<number, Member>();
   readonly #options: RoomOptions;
   readonly #callbacks: RoomCallbacks;
@@ -253,7 +246,8 @@ export class Room {
   async start(reason: 'entering' | 'switching', timeoutMs: number): Promise<void> {
     this.machine.set('connecting', reason);
     await this.#loadLocalHistory();
-    const provider = new WebrtcProvider(this.roomId, this.doc, {
+    const createProvider = this.#options.createProvider ?? createWebrtcProvider;
+    const provider = createProvider(this.roomId, this.doc, {
       signaling: this.#options.signalingUrls,
       password: this.#options.password,
       maxConns: FULL_MESH_MAX_CONNS,
@@ -377,12 +371,12 @@ export class Room {
   }
 
   #signalingSocket(): SignalingSocket | undefined {
-    return (this.#provider?.signalingConns as SignalingSocket[] | undefined)?.[0];
+    return this.#provider?.signalingConns[0];
   }
 
-  #signalingReady(provider: WebrtcProvider, timeoutMs: number): Promise<void> {
+  #signalingReady(provider: RoomProvider, timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const sockets = provider.signalingConns as SignalingSocket[];
+      const sockets = provider.signalingConns;
       const check = () => {
         if (provider.room && sockets.some((socket) => socket.connected)) finish();
       };
