@@ -120,6 +120,20 @@ describe('memberLeft [R-51]', () => {
     expect(bob.left(ROOM)).toEqual(['alice:timeout']);
   });
 
+  it('[R-51] in a room of four, every member reports a crash as timeout, not as a leave', async () => {
+    const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((name) => tabs.open(name));
+    // Entered at different moments, so their silence checks do not run in step.
+    for (const tab of [alice, bob, carol, dave]) {
+      await tab.client.enterRoom({ roomId: ROOM });
+      await vi.advanceTimersByTimeAsync(700);
+    }
+
+    network.crash(dave.endpoint);
+    await vi.advanceTimersByTimeAsync(15_000);
+
+    for (const tab of [alice, bob, carol]) expect(tab.left(ROOM), tab.name).toEqual(['dave:timeout']);
+  });
+
   it('[R-51] a member wrongly timed out over a slow link reappears with its next beat', async () => {
     const alice = tabs.open('alice');
     const bob = tabs.open('bob');

@@ -4,7 +4,7 @@
  * and ends; a Room only reports what happens to it.
  */
 import * as Y from 'yjs';
-import { removeAwarenessStates } from 'y-protocols/awareness';
+import type { Awareness } from 'y-protocols/awareness';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { RoomStateMachine, type StateChange, type StateReason } from './room-state.js';
 import { leaveReason, memberChanged, toMember, type AwarenessState, type LeaveReason, type Member, type Role } from './members.js';
@@ -66,6 +66,20 @@ const BEAT_EVERY_TICKS = 2;
 const SILENCE_TIMEOUT_MS = 10_000;
 /** Local history is loaded before connecting; a slow or broken IndexedDB must not block entry. */
 const PERSISTENCE_LOAD_TIMEOUT_MS = 3000;
+
+/**
+ * Drops members this tab has not heard from; the change handler reports them as
+ * memberLeft(timeout) [R-51]. A timeout is this tab's judgement of its own links, not news for
+ * the others, so it must not reach them: y-protocols' removeAwarenessStates() emits 'update',
+ * which y-webrtc broadcasts, and every peer would then drop the member as if it had left —
+ * memberLeft(left) for a crash everywhere but at the first peer to notice, and a member that
+ * only one peer cannot hear dropped by all. So only a local 'change' is emitted. A member
+ * dropped wrongly comes back with its next beat (a newer awareness clock).
+ */
+function forgetSilentMembers(awareness: Awareness, clientIds: number[]): void {
+  for (const clientId of clientIds) awareness.states.delete(clientId);
+  awareness.emit('change', [{ added: [], updated: [], removed: clientIds }, 'timeout']);
+}
 
 export class Room {
   readonly roomId: string;
@@ -327,8 +341,7 @@ export class Room {
     for (const [clientId, meta] of awareness.meta) {
       if (clientId !== awareness.clientID && awareness.states.has(clientId) && now - meta.lastUpdated > SILENCE_TIMEOUT_MS) silent.push(clientId);
     }
-    // Reported by the change handler as memberLeft(timeout).
-    if (silent.length > 0) removeAwarenessStates(awareness, silent, 'timeout');
+    if (silent.length > 0) forgetSilentMembers(awareness, silent);
   };
 
   /**
