@@ -21,8 +21,11 @@ export default defineConfig({
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: [
         '--no-sandbox',
-        '--use-fake-device-for-media-stream',
+        // Two fake cameras and microphones, so a device switch can be tested.
+        '--use-fake-device-for-media-stream=device-count=2',
         '--use-fake-ui-for-media-stream',
+        // getDisplayMedia picks the (fake) screen without a picker.
+        '--auto-select-desktop-capture-source=Entire screen',
         '--allow-loopback-in-peer-connection',
         '--autoplay-policy=no-user-gesture-required',
         '--disable-background-networking',

@@ -32,6 +32,8 @@ const DISCONNECTED_GRACE_MS = 4000;
 
 export class MediaPeer {
   readonly #peer: SimplePeer;
+  /** Kept here: simple-peer drops its `_pc` when it is destroyed, before it emits `close`. */
+  readonly #pc: RTCPeerConnection;
   readonly #options: MediaPeerOptions;
   #ended = false;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -44,11 +46,12 @@ export class MediaPeer {
     this.#peer.on('connect', () => options.onConnected?.());
     this.#peer.on('error', (error) => this.#end(error.code ?? error.message));
     this.#peer.on('close', () => this.#end('closed'));
-    this.#peer._pc.addEventListener('connectionstatechange', this.#watchConnection);
+    this.#pc = this.#peer._pc;
+    this.#pc.addEventListener('connectionstatechange', this.#watchConnection);
   }
 
   get peerConnection(): RTCPeerConnection {
-    return this.#peer._pc;
+    return this.#pc;
   }
 
   get connected(): boolean {
@@ -71,7 +74,7 @@ export class MediaPeer {
   }
 
   readonly #watchConnection = (): void => {
-    const state = this.#peer._pc.connectionState;
+    const state = this.#pc.connectionState;
     clearTimeout(this.#graceTimer);
     if (state === 'failed') this.#end('failed');
     else if (state === 'disconnected') this.#graceTimer = setTimeout(() => this.#end('disconnected'), DISCONNECTED_GRACE_MS);
@@ -81,7 +84,7 @@ export class MediaPeer {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#graceTimer);
-    this.#peer._pc.removeEventListener('connectionstatechange', this.#watchConnection);
+    this.#pc.removeEventListener('connectionstatechange', this.#watchConnection);
     // destroy() closes the RTCPeerConnection, which releases it (and its count) at once.
     this.#peer.destroy();
     this.#options.onEnded(reason);

@@ -92,11 +92,10 @@ export class Player {
 
   #adopt(remote: MediaStream): void {
     clearTimeout(this.#timer);
-    // Swap the tracks inside the stream the caller holds, new before old, so an element
-    // playing it never sees an empty stream.
-    const old = this.stream.getTracks();
+    // Swap the tracks inside the stream the caller holds: old out, then new in (Chromium's
+    // <video> follows a stream's track changes in that order; with both in, it keeps the old).
+    for (const track of this.stream.getTracks()) this.stream.removeTrack(track);
     for (const track of remote.getTracks()) this.stream.addTrack(track);
-    for (const track of old) this.stream.removeTrack(track);
     this.#retryDelayMs = RETRY_FIRST_MS;
     this.#setState('playing', 'connected');
   }

@@ -169,10 +169,14 @@ export class RoomMedia {
     entry[1].stop();
   }
 
-  /** Peer connections of this room's media, both ways (for stats and tests). */
-  get peerConnections(): { outgoing: RTCPeerConnection[]; incoming: RTCPeerConnection[] } {
-    const outgoing = [...this.#published.values()].flatMap((published) => [...published.outgoing.values()].map((copy) => copy.peerConnection));
-    const incoming = [...this.#players.values()].flatMap((player) => player.peerConnection ?? []);
+  /** Peer connections of this room's media, both ways, optionally of one stream (for stats and tests). */
+  peerConnections(streamId?: string): { outgoing: RTCPeerConnection[]; incoming: RTCPeerConnection[] } {
+    const outgoing = [...this.#published]
+      .filter(([id]) => streamId === undefined || id === streamId)
+      .flatMap(([, published]) => [...published.outgoing.values()].map((copy) => copy.peerConnection));
+    const incoming = [...this.#players.values()]
+      .filter((player) => streamId === undefined || player.streamId === streamId)
+      .flatMap((player) => player.peerConnection ?? []);
     return { outgoing, incoming };
   }
 

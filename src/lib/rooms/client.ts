@@ -15,6 +15,10 @@ import { assertMessageContent, type ChatMessage, type CustomContent } from './sc
 import { MAX_DESTROY_DELAY_SECONDS } from './limits.js';
 import { passwordKeyCheck } from './password.js';
 import { createChunkingWrtc } from './chunking-rtc.js';
+import { ClientMedia, type MediaEvents, type PublishOptions } from '../media/client-media.js';
+import { createCountingWrtc, type PeerConnectionCount } from '../media/peer-connections.js';
+import type { StreamEvent } from '../media/room-media.js';
+import type { TrackKind } from '../media/media-hub.js';
 
 export interface RoomClientOptions {
   user: User;
@@ -23,6 +27,12 @@ export interface RoomClientOptions {
   iceServers?: RTCIceServer[];
   /** Rooms this client may be in at once [R-16]. */
   maxRooms?: number;
+  /**
+   * What this client may send on all its media connections together, in bits per second
+   * (default 2.5 Mbps): each copy of a stream gets a share, and the share sets its resolution
+   * and frame rate (media/encoding-policy.ts).
+   */
+  uploadBudgetBps?: number;
   /** Extra simple-peer options, merged under ours. */
   peerOpts?: Record<string, unknown>;
   /** How long entering may take before it fails with RELAY_UNREACHABLE. */
@@ -59,7 +69,7 @@ export interface SwitchOptions {
   config?: RoomConfig;
 }
 
-export interface RoomClientEvents {
+export interface RoomClientEvents extends MediaEvents {
   stateChanged: StateChange & { roomId: string };
   memberJoined: { roomId: string; members: Member[] };
   memberLeft: { roomId: string; members: Member[]; reason: LeaveReason };
@@ -75,6 +85,8 @@ export interface RoomSnapshot {
   members: Member[];
   attributes: Record<string, string>;
   messages: ChatMessage[];
+  /** Streams others publish in the room (this member's own are in its Member entry) [R-53]. */
+  streams: StreamEvent[];
 }
 
 export const DEFAULT_MAX_ROOMS = 5;
@@ -95,6 +107,7 @@ export class RoomClient {
   readonly #link: RelayLink;
   readonly #log: (line: string) => void;
   readonly #persistHistory: boolean;
+  readonly #media: ClientMedia;
   readonly #createProvider: CreateRoomProvider | undefined;
 
   constructor(options: RoomClientOptions) {
@@ -110,13 +123,20 @@ export class RoomClient {
     this.#signalingUrls = urls;
     // A long chat history is one document state bigger than Chromium's 256 KiB data-channel
     // message limit; our wrtc splits and joins such messages (chunking-rtc.ts) [R-52].
-    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createChunkingWrtc() } : {};
+    // Counted too: Chromium's ~500 connections per page are shared with the media mesh.
+    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createChunkingWrtc({ base: createCountingWrtc() }) } : {};
     this.#peerOpts = { ...wrtc, ...options.peerOpts, ...(options.iceServers ? { config: { iceServers: options.iceServers } } : {}) };
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#log = options.log ?? (() => {});
     this.#persistHistory = options.persistHistory ?? true;
     this.#createProvider = options.createProvider;
     this.#link = new RelayLink({ url: urls[0], connect: options.connectWebSocket, timeoutMs: this.#connectTimeoutMs });
+    if (options.uploadBudgetBps !== undefined && !(Number.isFinite(options.uploadBudgetBps) && options.uploadBudgetBps > 0)) {
+      throw new RoomError(ErrorCode.INVALID_CONFIG, 'uploadBudgetBps must be a positive number of bits per second');
+    }
+    this.#media = new ClientMedia(this.#link, { iceServers: options.iceServers, uploadBudgetBps: options.uploadBudgetBps }, (event, payload) =>
+      this.#events.emit(event, payload as RoomClientEvents[typeof event]),
+    );
   }
 
   on<K extends keyof RoomClientEvents>(event: K, listener: (payload: RoomClientEvents[K]) => void): () => void {
@@ -186,11 +206,63 @@ export class RoomClient {
     this.#liveRoom(roomId).close();
   }
 
+  /**
+   * Announces a stream to the room's members, who may then play it [R-30]. Nothing is sent
+   * until someone does [R-5]. One MediaStream may be published into several rooms: one
+   * capture, several rooms [R-61]. ROLE_FORBIDDEN for the audience, STREAM_ID_TAKEN when the
+   * room has a stream of that id.
+   */
+  async publish(roomId: string, stream: MediaStream, options: PublishOptions): Promise<void> {
+    this.#liveRoom(roomId);
+    this.#media.publish(roomId, stream, options);
+  }
+
+  async unpublish(roomId: string, streamId: string): Promise<void> {
+    this.#liveRoom(roomId);
+    this.#media.unpublish(roomId, streamId);
+  }
+
+  /**
+   * The MediaStream of a stream in the room, to put in a <video>: its tracks arrive (and, after
+   * a broken connection, come back) by themselves; `playerState` tells how it goes [R-31].
+   * This member's own stream is returned as it is. STREAM_NOT_FOUND otherwise.
+   */
+  play(roomId: string, streamId: string): MediaStream {
+    this.#liveRoom(roomId);
+    return this.#media.play(roomId, streamId);
+  }
+
+  async stopPlaying(roomId: string, streamId: string): Promise<void> {
+    this.#liveRoom(roomId);
+    this.#media.stopPlaying(roomId, streamId);
+  }
+
+  /** Mic or camera on/off (`track.enabled`) in every room the stream is published in; others see it. */
+  async setTrackEnabled(stream: MediaStream, kind: TrackKind, enabled: boolean): Promise<void> {
+    this.#media.setTrackEnabled(stream, kind, enabled);
+  }
+
+  /** Another camera or microphone for a published stream, without renegotiation (replaceTrack). */
+  switchDevice(stream: MediaStream, kind: TrackKind, deviceId: string): Promise<void> {
+    return this.#media.switchDevice(stream, kind, deviceId);
+  }
+
+  /** A room's media connections (optionally of one stream), for stats. */
+  mediaConnections(roomId: string, streamId?: string): { outgoing: RTCPeerConnection[]; incoming: RTCPeerConnection[] } {
+    return this.#media.peerConnections(roomId, streamId);
+  }
+
+  /** This page's RTCPeerConnections, data and media, created and still open. */
+  get peerConnectionCount(): PeerConnectionCount {
+    return this.#media.peerConnectionCount;
+  }
+
   /** Leave; this room's publishing and playing only [R-14]. */
   async leaveRoom(roomId: string): Promise<void> {
     const room = this.#rooms.get(roomId);
     if (!room || this.#busy.has(roomId)) throw new RoomError(ErrorCode.NOT_IN_ROOM, `not in room "${roomId}"`, roomId);
     this.#busy.add(roomId);
+    this.#media.leave(roomId);
     try {
       await room.stop('left');
     } finally {
@@ -250,18 +322,33 @@ export class RoomClient {
       },
       {
         stateChanged: (change) => this.#events.emit('stateChanged', { roomId, ...change }),
-        membersJoined: (members) => this.#events.emit('memberJoined', { roomId, members }),
-        membersLeft: (members, reason) => this.#events.emit('memberLeft', { roomId, members, reason }),
-        memberUpdated: (member) => this.#events.emit('memberUpdated', { roomId, member }),
+        membersJoined: (members) => {
+          this.#media.membersChanged(roomId);
+          this.#events.emit('memberJoined', { roomId, members });
+        },
+        membersLeft: (members, reason) => {
+          this.#media.membersChanged(roomId);
+          this.#events.emit('memberLeft', { roomId, members, reason });
+        },
+        memberUpdated: (member) => {
+          this.#media.membersChanged(roomId);
+          this.#events.emit('memberUpdated', { roomId, member });
+        },
         message: (message) => this.#events.emit('message', { roomId, ...message }),
         attributesChanged: (updated, deleted) => this.#events.emit('attributesChanged', { roomId, updated, deleted }),
-        roleChanged: (member, previous) => this.#events.emit('roleChanged', { roomId, member, previous }),
+        roleChanged: (member, previous) => {
+          this.#media.membersChanged(roomId);
+          this.#events.emit('roleChanged', { roomId, member, previous });
+        },
         ended: (reason) => void this.#end(roomId, room, reason),
       },
       this.#log,
     );
     this.#rooms.set(roomId, room);
     let heldByLink = false;
+    // The media key (PBKDF2) is derived while the room is entered.
+    const mediaKey = ClientMedia.key(config.password, roomId);
+    mediaKey.catch(() => {});
     try {
       const keyCheck = await passwordKeyCheck(config.password, roomId);
       const presence = await this.#checkPresence(roomId, mode, destroyDelay, keyCheck);
@@ -274,8 +361,13 @@ export class RoomClient {
         await room.subscribed();
         this.#link.leave(roomId);
       }
+      this.#media.join(
+        { roomId, localMemberId: room.localMemberId, members: () => room.members, localRole: () => room.localRole, announce: (streams) => room.announceStreams(streams) },
+        await mediaKey,
+      );
       return this.#snapshot(room);
     } catch (err) {
+      this.#media.leave(roomId);
       if (heldByLink) this.#link.leave(roomId);
       this.#rooms.delete(roomId);
       const code = err instanceof RoomError ? err.code : ErrorCode.RELAY_UNREACHABLE;
@@ -316,6 +408,7 @@ export class RoomClient {
       return;
     }
     this.#busy.add(roomId);
+    this.#media.leave(roomId);
     try {
       await room.stop(reason);
     } finally {
@@ -332,7 +425,7 @@ export class RoomClient {
   }
 
   #snapshot(room: Room): RoomSnapshot {
-    return { roomId: room.roomId, state: room.machine.state, members: room.members, attributes: room.attributes, messages: room.messages };
+    return { roomId: room.roomId, state: room.machine.state, members: room.members, attributes: room.attributes, messages: room.messages, streams: this.#media.streams(room.roomId) };
   }
 }
 

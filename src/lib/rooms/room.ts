@@ -22,6 +22,7 @@ import {
 } from './schema.js';
 import { BANS_KEY, BAN_DURATION_MS, META_KEY, ROLES_KEY, closedFor, effectiveRole, isBanned } from './moderation.js';
 import { ErrorCode, RoomError } from './errors.js';
+import { writeStreams, type StreamInfo } from '../media/stream-info.js';
 import { createWebrtcProvider, type CreateRoomProvider, type RoomProvider, type SignalingSocket } from './room-provider.js';
 
 export interface RoomOptions {
@@ -201,6 +202,21 @@ export class Room {
   #end(reason: 'kicked' | 'room-closed'): void {
     this.#ended = true;
     this.#callbacks.ended(reason);
+  }
+
+  /** This tab's member id in this room: its awareness client id, the document's. */
+  get localMemberId(): string {
+    return String(this.doc.clientID);
+  }
+
+  /** This member's role as the room's document has it. */
+  get localRole(): Role {
+    return this.#members.get(this.doc.clientID)?.role ?? this.#options.role;
+  }
+
+  /** Tells the room which streams this member publishes: part of its awareness state. */
+  announceStreams(streams: StreamInfo[]): void {
+    this.#provider?.awareness.setLocalStateField('streams', writeStreams(streams));
   }
 
   get members(): Member[] {

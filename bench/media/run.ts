@@ -1,0 +1,195 @@
+/**
+ * `npm run bench:media`: how fast a room's videos start and how the mesh holds up as it grows
+ * (issue 4). N members, each in its own browser context of one Chromium (fake 640×480 camera
+ * and microphone), open their camera first (a lobby preview), then all call enterRoom at once,
+ * publish, and play every stream that appears.
+ *
+ *  - start: from enterRoom to every remote video of every member showing a picture
+ *    (videoWidth > 0); the slowest member counts.
+ *  - then, over a window (default 10 s): CPU of the whole Chromium (all its processes, from
+ *    /proc, in % of one core), decoded frames per second of every remote video (framesDecoded
+ *    in inbound-rtp), and what each member uploads (bytesSent in outbound-rtp).
+ *
+ * Modes: `budget` is the client as shipped (upload budget 2.5 Mbps: each copy's resolution and
+ * frame rate follow the number of receivers); `fixed` gives every copy the whole budget, i.e. a
+ * plain 640×480 30 fps mesh. Timings are printed, never asserted.
+ * Options: --peers 2,4,6 --modes budget,fixed --runs 1 --window 10
+ */
+import { cpus, loadavg } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { listenRelay, type ListeningRelay } from '../../signaling/listen.js';
+import { bundleFixture } from '../../tests/e2e/support/bundle.js';
+
+const { values: args } = parseArgs({
+  options: {
+    peers: { type: 'string', default: '2,4,6' },
+    modes: { type: 'string', default: 'budget,fixed' },
+    runs: { type: 'string', default: '1' },
+    window: { type: 'string', default: '10' },
+  },
+});
+const peerCounts = args.peers.split(',').map(Number);
+const modes = args.modes.split(',') as ('budget' | 'fixed')[];
+const runs = Number(args.runs);
+const windowMs = Number(args.window) * 1000;
+/** "fixed": a budget so large that every copy gets the top rung (the source's own 640×480 at 30 fps). */
+const UNLIMITED_BPS = 1e9;
+
+interface Result {
+  peers: number;
+  mode: string;
+  startMs: number;
+  cpuPercent: number;
+  fpsMin: number;
+  fpsMedian: number;
+  uploadMbpsMax: number;
+}
+
+/** CPU seconds (user + system) of every process under this one: the Chromium we launched. */
+function chromiumCpuSeconds(): number {
+  const parents = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  for (const pid of ticks.keys()) {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) {
+      if (p === process.pid) {
+        total += ticks.get(pid)!;
+        break;
+      }
+    }
+  }
+  return total / 100; // USER_HZ
+}
+
+async function openMember(browser: Browser, relay: ListeningRelay, name: string, budget: number | undefined): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`http://127.0.0.1:${relay.port}/healthz`);
+  await page.addScriptTag({ content: await bundleFixture('room-client') });
+  await page.addScriptTag({ content: await bundleFixture('media-client') });
+  await page.evaluate(([n, url, b]) => window.startClient(n, n, url, { persistHistory: false, ...(b ? { uploadBudgetBps: b } : {}) }), [name, relay.url, budget] as const);
+  await page.evaluate(() => window.media.open('cam'));
+  return page;
+}
+
+/** Enters, publishes, plays whatever appears; resolves with ms until `expected` remote pictures show. */
+function enterAndWatch(page: Page, room: string, expected: number): Promise<number> {
+  return page.evaluate(
+    async ([roomId, count]) => {
+      const client = window.client!;
+      client.on('streamAdded', ({ roomId: r, streamId }) => void window.media.play(r, streamId));
+      const started = performance.now();
+      await client.enterRoom({ roomId });
+      await client.publish(roomId, window.media.streams['cam'], { streamId: `cam-${client.user.userId}` });
+      for (const stream of client.room(roomId)!.streams) void window.media.play(roomId, stream.streamId);
+      for (;;) {
+        const showing = [...document.querySelectorAll('video')].filter((v) => v.videoWidth > 0).length;
+        if (showing >= count) return performance.now() - started;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    [room, expected] as const,
+  );
+}
+
+async function rtpTotals(page: Page, room: string): Promise<{ frames: number[]; bytesSent: number }> {
+  return page.evaluate(async (roomId) => {
+    const { incoming, outgoing } = window.client!.mediaConnections(roomId);
+    const frames: number[] = [];
+    let bytesSent = 0;
+    for (const pc of incoming) {
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') frames.push(Number(s.framesDecoded ?? 0));
+      });
+    }
+    for (const pc of outgoing) {
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.type === 'outbound-rtp') bytesSent += Number(s.bytesSent ?? 0);
+      });
+    }
+    return { frames, bytesSent };
+  }, room);
+}
+
+async function measure(browser: Browser, relay: ListeningRelay, peers: number, mode: 'budget' | 'fixed'): Promise<Result> {
+  const room = `media-${peers}-${mode}-${Date.now()}`;
+  const pages: Page[] = [];
+  for (let i = 0; i < peers; i++) pages.push(await openMember(browser, relay, `m${i}`, mode === 'fixed' ? UNLIMITED_BPS : undefined));
+  try {
+    const starts = await Promise.all(pages.map((page) => enterAndWatch(page, room, peers - 1)));
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // let encoders settle on the plan
+    const cpuBefore = chromiumCpuSeconds();
+    const before = await Promise.all(pages.map((page) => rtpTotals(page, room)));
+    const t0 = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const after = await Promise.all(pages.map((page) => rtpTotals(page, room)));
+    const seconds = (Date.now() - t0) / 1000;
+    const cpuPercent = ((chromiumCpuSeconds() - cpuBefore) / seconds) * 100;
+    const fps = after.flatMap((a, i) => a.frames.map((frames, j) => (frames - (before[i].frames[j] ?? 0)) / seconds)).sort((a, b) => a - b);
+    const uploads = after.map((a, i) => ((a.bytesSent - before[i].bytesSent) * 8) / seconds / 1e6);
+    return {
+      peers,
+      mode,
+      startMs: Math.max(...starts),
+      cpuPercent,
+      fpsMin: fps[0] ?? 0,
+      fpsMedian: fps[Math.floor(fps.length / 2)] ?? 0,
+      uploadMbpsMax: Math.max(...uploads),
+    };
+  } finally {
+    for (const page of pages) await page.context().close();
+  }
+}
+
+async function main(): Promise<void> {
+  const relay = await listenRelay();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection',
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}, Chromium ${browser.version()}`);
+  const rows: string[] = [];
+  try {
+    for (const peers of peerCounts) {
+      for (const mode of modes) {
+        for (let run = 1; run <= runs; run++) {
+          const r = await measure(browser, relay, peers, mode);
+          const line =
+            `| ${peers} | ${mode} | ${Math.round(r.startMs)} | ${Math.round(r.cpuPercent)} | ${r.fpsMin.toFixed(1)} | ` +
+            `${r.fpsMedian.toFixed(1)} | ${r.uploadMbpsMax.toFixed(2)} |`;
+          console.log(line);
+          rows.push(line);
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+    await relay.close();
+  }
+  console.log('\n| peers | mode | enterRoom → all videos (ms) | Chromium CPU (% of a core) | decoded fps, min | median | upload per member, max (Mbps) |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|');
+  for (const row of rows) console.log(row);
+}
+
+await main();

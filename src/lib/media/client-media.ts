@@ -1,0 +1,133 @@
+/**
+ * The media side of a RoomClient: one RoomMedia per room it is in, one MediaHub for what spans
+ * rooms (the upload budget, shared captures), and the events both emit. The client calls in
+ * when a room is entered, changes members, or ends; everything else is the public API
+ * (publish, play, …) passed through.
+ */
+import type { RelayLink } from '../rooms/relay-link.js';
+import { ErrorCode, RoomError } from '../rooms/errors.js';
+import { MediaHub, type TrackKind } from './media-hub.js';
+import { RoomMedia, type RoomMediaEvents, type RoomMediaHost, type StreamEvent } from './room-media.js';
+import { SignalChannel } from './signal-channel.js';
+import { deriveMediaKey } from './room-key.js';
+import { MediaStatsWatcher, type ConnectionQualityEvent, type SpeakingEvent } from './quality.js';
+import { createCountingWrtc, peerConnectionCount, type PeerConnectionCount } from './peer-connections.js';
+import type { StreamKind } from './stream-info.js';
+
+export interface MediaEvents extends RoomMediaEvents {
+  speaking: SpeakingEvent;
+  connectionQuality: ConnectionQualityEvent;
+}
+
+export interface PublishOptions {
+  streamId: string;
+  /** camera, screen or audio; guessed from the tracks when left out. */
+  kind?: StreamKind;
+}
+
+type Emit = <K extends keyof MediaEvents>(event: K, payload: MediaEvents[K]) => void;
+
+interface JoinedRoom {
+  media: RoomMedia;
+  stats: MediaStatsWatcher;
+}
+
+export class ClientMedia {
+  readonly hub: MediaHub;
+  readonly #link: RelayLink;
+  readonly #peerOpts: Record<string, unknown>;
+  readonly #emit: Emit;
+  readonly #rooms = new Map<string, JoinedRoom>();
+
+  constructor(link: RelayLink, options: { iceServers?: RTCIceServer[]; uploadBudgetBps?: number }, emit: Emit) {
+    this.#link = link;
+    this.#emit = emit;
+    this.hub = new MediaHub(options.uploadBudgetBps);
+    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createCountingWrtc() } : {};
+    this.#peerOpts = { ...wrtc, ...(options.iceServers ? { config: { iceServers: options.iceServers } } : {}) };
+  }
+
+  /** The room key for a password room's media signals; derive it while the room is entered. */
+  static key(password: string | undefined, roomId: string): Promise<CryptoKey | null> {
+    return password ? deriveMediaKey(password, roomId) : Promise.resolve(null);
+  }
+
+  join(host: RoomMediaHost, key: CryptoKey | null): void {
+    const roomId = host.roomId;
+    const media = new RoomMedia(
+      host,
+      (onSignal) => new SignalChannel(this.#link, roomId, key, host.localMemberId, onSignal),
+      this.hub.budget,
+      this.#peerOpts,
+      (event, payload) => this.#emit(event, payload as MediaEvents[typeof event]),
+    );
+    const stats = new MediaStatsWatcher(
+      roomId,
+      () => media.playing,
+      (event) => this.#emit('speaking', event),
+      (event) => this.#emit('connectionQuality', event),
+    );
+    this.#rooms.set(roomId, { media, stats });
+    this.hub.attach(media);
+  }
+
+  /** This room's publishing and playing end; other rooms' media keeps flowing [R-14]. */
+  leave(roomId: string): void {
+    const joined = this.#rooms.get(roomId);
+    if (!joined) return;
+    this.#rooms.delete(roomId);
+    joined.stats.stop();
+    joined.media.close();
+    this.hub.detach(roomId);
+  }
+
+  membersChanged(roomId: string): void {
+    this.#rooms.get(roomId)?.media.membersChanged();
+  }
+
+  streams(roomId: string): StreamEvent[] {
+    return this.#rooms.get(roomId)?.media.streams ?? [];
+  }
+
+  publish(roomId: string, stream: MediaStream, options: PublishOptions): void {
+    this.#media(roomId).publish(stream, options?.streamId, options?.kind);
+    this.hub.published(stream);
+  }
+
+  unpublish(roomId: string, streamId: string): void {
+    this.#media(roomId).unpublish(streamId);
+    this.hub.unpublished();
+  }
+
+  play(roomId: string, streamId: string): MediaStream {
+    return this.#media(roomId).play(streamId);
+  }
+
+  stopPlaying(roomId: string, streamId: string): void {
+    this.#media(roomId).stopPlaying(streamId);
+  }
+
+  setTrackEnabled(stream: MediaStream, kind: TrackKind, enabled: boolean): void {
+    this.hub.setTrackEnabled(stream, kind, enabled);
+  }
+
+  switchDevice(stream: MediaStream, kind: TrackKind, deviceId: string): Promise<void> {
+    return this.hub.switchDevice(stream, kind, deviceId);
+  }
+
+  /** This room's media connections, optionally of one stream (for stats and tests). */
+  peerConnections(roomId: string, streamId?: string): { outgoing: RTCPeerConnection[]; incoming: RTCPeerConnection[] } {
+    return this.#media(roomId).peerConnections(streamId);
+  }
+
+  /** Every RTCPeerConnection of this page, data and media (Chromium's ~500 limit, DESIGN.md §2). */
+  get peerConnectionCount(): PeerConnectionCount {
+    return peerConnectionCount();
+  }
+
+  #media(roomId: string): RoomMedia {
+    const joined = this.#rooms.get(roomId);
+    if (!joined) throw new RoomError(ErrorCode.NOT_IN_ROOM, `not in room "${roomId}"`, roomId);
+    return joined.media;
+  }
+}

@@ -1,0 +1,196 @@
+import { test, expect, type Page } from '@playwright/test';
+import { call, uniqueRoom } from './support/room-client';
+import { audioEnergy, expectAudioArriving, expectVideoPlaying, openMediaMember, play, playerStates, publishCamera } from './support/media';
+
+test.afterEach(async ({ browser }) => {
+  for (const context of browser.contexts()) await context.close();
+});
+
+const streamIds = (page: Page, roomId: string) => page.evaluate((id) => (window.client?.room(id)?.streams ?? []).map((s) => s.streamId).sort(), roomId);
+const remoteStream = (page: Page, roomId: string, streamId: string) =>
+  page.evaluate(([room, id]) => window.client?.room(room)?.streams.find((s) => s.streamId === id) ?? null, [roomId, streamId] as const);
+
+test('[R-30][R-31][R-53] three members see and hear each other; mic and camera off are seen and heard', async ({ browser }) => {
+  const room = uniqueRoom('av');
+  const names = ['ann', 'ben', 'cat'];
+  const pages = await Promise.all(names.map((name) => openMediaMember(browser, name)));
+  for (const page of pages) await call(page, 'enterRoom', { roomId: room });
+  for (const [i, page] of pages.entries()) await publishCamera(page, room, `cam-${names[i]}`);
+  for (const page of pages) await expect.poll(() => streamIds(page, room).then((ids) => ids.length), { timeout: 20_000 }).toBe(2);
+
+  for (const [i, page] of pages.entries()) {
+    for (const [j, name] of names.entries()) if (i !== j) expect(await play(page, room, `cam-${name}`)).toEqual(expect.any(String));
+  }
+  for (const [i, page] of pages.entries()) {
+    for (const [j, name] of names.entries()) {
+      if (i === j) continue;
+      await expectVideoPlaying(page, room, `cam-${name}`);
+      await expectAudioArriving(page, room, `cam-${name}`);
+      expect(await playerStates(page, room, `cam-${name}`)).toEqual(['requesting', 'playing']);
+    }
+  }
+
+  // The upload budget split over two receivers sets each copy's encoding (no renegotiation).
+  const [ann, ben] = pages;
+  const encodings = await ann.evaluate((id) =>
+    window.client!.mediaConnections(id).outgoing.map((pc) => pc.getSenders().find((s) => s.track?.kind === 'video')!.getParameters().encodings[0]),
+  room);
+  expect(encodings).toHaveLength(2);
+  for (const encoding of encodings) expect(encoding).toMatchObject({ maxBitrate: 1_210_000, maxFramerate: 30 });
+  // Speaking indicator (the fake microphone beeps) and connection quality reach the UI.
+  const indicators = (page: Page) =>
+    page.evaluate(() => ({
+      speaking: window.events.some((e) => e.event === 'speaking' && e.speaking && e.streamId === 'cam-ann'),
+      quality: window.events.filter((e) => e.event === 'connectionQuality' && e.streamId === 'cam-ann').at(-1),
+    }));
+  await expect.poll(async () => (await indicators(ben)).speaking, { timeout: 10_000 }).toBe(true);
+  expect((await indicators(ben)).quality).toMatchObject({ quality: expect.stringMatching(/good|fair|poor/), rttMs: expect.any(Number), framesPerSecond: expect.any(Number) });
+
+  // Ann turns her mic off: the others see it, and her sound stops arriving.
+  await ann.evaluate(() => window.client!.setTrackEnabled(window.media.streams['cam-ann'], 'audio', false));
+  await expect.poll(() => remoteStream(ben, room, 'cam-ann'), { timeout: 10_000 }).toMatchObject({ audio: 'off', video: 'on' });
+  await ben.waitForTimeout(1000); // let what was in flight arrive
+  const silentFrom = await audioEnergy(ben, room, 'cam-ann');
+  await ben.waitForTimeout(2000);
+  expect(await audioEnergy(ben, room, 'cam-ann')).toBeLessThan(silentFrom + 0.0005);
+
+  // Camera off and back on: seen by the others, and the picture moves again.
+  await ann.evaluate(() => window.client!.setTrackEnabled(window.media.streams['cam-ann'], 'video', false));
+  await expect.poll(() => remoteStream(ben, room, 'cam-ann'), { timeout: 10_000 }).toMatchObject({ video: 'off' });
+  await ann.evaluate(() => window.client!.setTrackEnabled(window.media.streams['cam-ann'], 'video', true));
+  await expect.poll(() => remoteStream(ben, room, 'cam-ann'), { timeout: 10_000 }).toMatchObject({ video: 'on' });
+  await expectVideoPlaying(ben, room, 'cam-ann');
+});
+
+test('[R-5] a stream nobody plays is not sent; playing starts the upload, stopping ends it', async ({ browser }) => {
+  const room = uniqueRoom('idle');
+  const ann = await openMediaMember(browser, 'ann');
+  const ben = await openMediaMember(browser, 'ben');
+  for (const page of [ann, ben]) await call(page, 'enterRoom', { roomId: room });
+  await publishCamera(ann, room, 'cam');
+  await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+  await ann.waitForTimeout(2000);
+  const idle = await ann.evaluate((id) => ({ connections: window.client!.mediaConnections(id).outgoing.length, bytes: 0 }), room);
+  expect(idle.connections).toBe(0);
+  expect(await ann.evaluate((id) => window.media.bytesSent(id), room)).toBe(0);
+
+  await play(ben, room, 'cam');
+  await expectVideoPlaying(ben, room, 'cam');
+  expect(await ann.evaluate((id) => window.media.bytesSent(id), room)).toBeGreaterThan(10_000);
+  await expect
+    .poll(() => ann.evaluate(() => window.events.filter((e) => e.event === 'publisherState').map((e) => (e as { state: string }).state).at(-1)))
+    .toBe('playing');
+
+  await call(ben, 'stopPlaying', room, 'cam');
+  await expect.poll(() => ann.evaluate((id) => window.client!.mediaConnections(id).outgoing.length, room)).toBe(0);
+  expect(await playerStates(ben, room, 'cam')).toEqual(['requesting', 'playing', 'stopped']);
+});
+
+test('[R-4][R-30] the audience receives but cannot publish; STREAM_ID_TAKEN for a duplicate', async ({ browser }) => {
+  const room = uniqueRoom('audience');
+  const host = await openMediaMember(browser, 'host');
+  const viewer = await openMediaMember(browser, 'viewer');
+  await call(host, 'enterRoom', { roomId: room });
+  await call(viewer, 'enterRoom', { roomId: room }, { role: 'audience' });
+  await publishCamera(host, room, 'stage');
+  await expect.poll(() => streamIds(viewer, room), { timeout: 20_000 }).toEqual(['stage']);
+  await play(viewer, room, 'stage');
+  await expectVideoPlaying(viewer, room, 'stage');
+
+  const refused = await viewer.evaluate(async (id) => {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    return window.call('publish', id, stream, { streamId: 'mine' });
+  }, room);
+  expect(refused).toEqual({ error: 'ROLE_FORBIDDEN' });
+  const taken = await host.evaluate((id) => window.call('publish', id, window.media.streams['stage'], { streamId: 'stage' }), room);
+  expect(taken).toEqual({ error: 'STREAM_ID_TAKEN' });
+  expect(await call(viewer, 'stopPlaying', room, 'nope')).toEqual({ error: 'STREAM_NOT_FOUND' });
+});
+
+test('[R-61][R-14] one camera into two rooms is one capture; leaving one room keeps the other playing', async ({ browser }) => {
+  const [main, group] = [uniqueRoom('main'), uniqueRoom('group')];
+  const host = await openMediaMember(browser, 'host');
+  const student = await openMediaMember(browser, 'student');
+  for (const page of [host, student]) for (const room of [main, group]) await call(page, 'enterRoom', { roomId: room });
+  await host.evaluate(async (rooms) => {
+    await window.media.open('cam');
+    for (const room of rooms) await window.client!.publish(room, window.media.streams['cam'], { streamId: 'cam' });
+  }, [main, group]);
+  // The same tracks (one capture) go to both rooms.
+  await student.evaluate(async (rooms) => {
+    for (const room of rooms) {
+      while (!window.client!.room(room)?.streams.length) await new Promise((r) => setTimeout(r, 100));
+    }
+  }, [main, group]);
+  for (const room of [main, group]) await play(student, room, 'cam');
+  for (const room of [main, group]) await expectVideoPlaying(student, room, 'cam');
+  const captures = await host.evaluate(() => window.media.streams['cam'].getVideoTracks().length);
+  expect(captures).toBe(1);
+
+  await call(student, 'leaveRoom', group);
+  await expectVideoPlaying(student, main, 'cam');
+  await expect.poll(() => host.evaluate((room) => window.client!.mediaConnections(room).outgoing.length, group)).toBe(0);
+  expect(await host.evaluate((room) => window.client!.mediaConnections(room).outgoing.length, main)).toBe(1);
+});
+
+test('[R-53] a broken media connection comes back: the player sees failed, then playing again', async ({ browser }) => {
+  const room = uniqueRoom('recover');
+  const ann = await openMediaMember(browser, 'ann');
+  const ben = await openMediaMember(browser, 'ben');
+  for (const page of [ann, ben]) await call(page, 'enterRoom', { roomId: room });
+  await publishCamera(ann, room, 'cam');
+  await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+  await play(ben, room, 'cam');
+  await expectVideoPlaying(ben, room, 'cam');
+
+  // Cut the connection under the publisher, as a network failure would.
+  await ann.evaluate((id) => window.client!.mediaConnections(id).outgoing[0].close(), room);
+  await expect.poll(() => playerStates(ben, room, 'cam'), { timeout: 15_000 }).toEqual(['requesting', 'playing', 'failed', 'requesting', 'playing']);
+  // The same <video> element, untouched, shows the picture again.
+  await expectVideoPlaying(ben, room, 'cam');
+});
+
+test('[R-30] device switch without renegotiation; a screen share is a second stream that ends with the share', async ({ browser }) => {
+  const room = uniqueRoom('devices');
+  const ann = await openMediaMember(browser, 'ann');
+  const ben = await openMediaMember(browser, 'ben');
+  for (const page of [ann, ben]) await call(page, 'enterRoom', { roomId: room });
+  await publishCamera(ann, room, 'cam');
+  await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+  await play(ben, room, 'cam');
+  await expectVideoPlaying(ben, room, 'cam');
+
+  const switched = await ann.evaluate(async (id) => {
+    const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+    const stream = window.media.streams['cam'];
+    const before = stream.getVideoTracks()[0].label;
+    const connections = window.client!.peerConnectionCount.created;
+    const other = cameras.find((c) => c.label !== before)!;
+    await window.client!.switchDevice(stream, 'video', other.deviceId);
+    const sender = window.client!.mediaConnections(id).outgoing[0].getSenders().find((s) => s.track?.kind === 'video');
+    return { before, after: stream.getVideoTracks()[0].label, sent: sender?.track?.label, newConnections: window.client!.peerConnectionCount.created - connections };
+  }, room);
+  expect(switched.after).not.toBe(switched.before);
+  expect(switched.sent).toBe(switched.after);
+  expect(switched.newConnections).toBe(0);
+  await expectVideoPlaying(ben, room, 'cam');
+
+  // Screen share: a second stream of kind "screen".
+  await ann.evaluate(async (id) => {
+    await window.media.openScreen('screen');
+    await window.client!.publish(id, window.media.streams['screen'], { streamId: 'screen' });
+  }, room);
+  await expect.poll(() => remoteStream(ben, room, 'screen'), { timeout: 10_000 }).toMatchObject({ kind: 'screen', video: 'on' });
+  await play(ben, room, 'screen');
+  await expectVideoPlaying(ben, room, 'screen');
+  // The browser's "stop sharing" ends the track and fires `ended` (a page's own stop() does
+  // not fire it, so the test does what the browser does).
+  await ann.evaluate(() => {
+    const track = window.media.streams['screen'].getVideoTracks()[0];
+    track.stop();
+    track.dispatchEvent(new Event('ended'));
+  });
+  await expect.poll(() => streamIds(ben, room), { timeout: 10_000 }).toEqual(['cam']);
+  await expect.poll(() => playerStates(ben, room, 'screen')).toContain('stopped');
+  await expectVideoPlaying(ben, room, 'cam');
+});
