@@ -18,3 +18,4 @@ export type { SpeakingEvent, ConnectionQualityEvent, QualityLevel } from './medi
 export type { StreamInfo, StreamKind, TrackState } from './media/stream-info.js';
 export type { PeerConnectionCount } from './media/peer-connections.js';
 export { DEFAULT_UPLOAD_BUDGET_BPS } from './media/encoding-policy.js';
+export { openPeerConnections } from './media/peer-connections.js';

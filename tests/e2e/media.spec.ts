@@ -194,3 +194,48 @@ test('[R-30] device switch without renegotiation; a screen share is a second str
   await expect.poll(() => playerStates(ben, room, 'screen')).toContain('stopped');
   await expectVideoPlaying(ben, room, 'cam');
 });
+
+test('[R-41][R-4] media in a password room; a member who turns audience stops publishing', async ({ browser }) => {
+  const room = uniqueRoom('secret');
+  const host = await openMediaMember(browser, 'host');
+  const ben = await openMediaMember(browser, 'ben');
+  for (const page of [host, ben]) await call(page, 'enterRoom', { roomId: room }, { password: 'open sesame' });
+  await publishCamera(ben, room, 'cam');
+  await expect.poll(() => streamIds(host, room), { timeout: 20_000 }).toEqual(['cam']);
+  await play(host, room, 'cam');
+  await expectVideoPlaying(host, room, 'cam');
+
+  expect(await call(ben, 'setRole', room, 'audience')).toBeUndefined();
+  await expect.poll(() => streamIds(host, room), { timeout: 10_000 }).toEqual([]);
+  await expect.poll(() => playerStates(host, room, 'cam')).toEqual(['requesting', 'playing', 'stopped']);
+  await expect.poll(() => ben.evaluate((id) => window.client!.mediaConnections(id).outgoing.length, room)).toBe(0);
+  expect(await ben.evaluate((id) => window.events.filter((e) => e.event === 'publisherState' && e.roomId === id).at(-1), room)).toMatchObject({ state: 'stopped', reason: 'role' });
+});
+
+test('peer connections of a client in five rooms are released as members come and go', async ({ browser }) => {
+  const rooms = [1, 2, 3, 4, 5].map((n) => uniqueRoom(`five${n}`));
+  const host = await openMediaMember(browser, 'host');
+  const guest = await openMediaMember(browser, 'guest');
+  for (const room of rooms) await call(host, 'enterRoom', { roomId: room });
+  await host.evaluate(async (ids) => {
+    await window.media.open('cam');
+    for (const id of ids) await window.client!.publish(id, window.media.streams['cam'], { streamId: 'cam' });
+  }, rooms);
+  const count = () => host.evaluate(() => window.client!.peerConnectionCount);
+  expect((await count()).open).toBe(0);
+
+  for (let round = 1; round <= 2; round++) {
+    // The guest enters all five rooms and plays the host's camera in each: per room one data
+    // connection (y-webrtc) and one media connection at the host.
+    for (const room of rooms) await call(guest, 'enterRoom', { roomId: room });
+    for (const room of rooms) await expect.poll(() => streamIds(guest, room), { timeout: 20_000 }).toEqual(['cam']);
+    for (const room of rooms) await play(guest, room, 'cam');
+    for (const room of rooms) await expectVideoPlaying(guest, room, 'cam');
+    await expect.poll(async () => (await count()).open, { timeout: 10_000 }).toBeGreaterThanOrEqual(10);
+    await call(guest, 'leaveAllRooms');
+    // Everything is closed: what the guest's leave closed at once, and any offer of y-webrtc's
+    // that lost a race and was never answered, after 15 s (peer-connections.ts).
+    await expect.poll(async () => (await count()).open, { timeout: 30_000 }).toBe(0);
+  }
+  expect((await count()).created).toBeLessThanOrEqual(2 * 15);
+});
