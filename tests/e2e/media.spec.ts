@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { call, uniqueRoom } from './support/room-client';
+import { startStockRelay } from '../support/stock-relay';
 import { audioEnergy, expectAudioArriving, expectVideoPlaying, openMediaMember, play, playerStates, publishCamera } from './support/media';
 
 test.afterEach(async ({ browser }) => {
@@ -238,4 +239,20 @@ test('peer connections of a client in five rooms are released as members come an
     await expect.poll(async () => (await count()).open, { timeout: 30_000 }).toBe(0);
   }
   expect((await count()).created).toBeLessThanOrEqual(2 * 15);
+});
+
+test('[R-70] media works against a stock y-webrtc server too (signals on their own topic)', async ({ browser }) => {
+  const stock = await startStockRelay();
+  try {
+    const room = uniqueRoom('stock-media');
+    const ann = await openMediaMember(browser, 'ann', { relayUrl: stock.url });
+    const ben = await openMediaMember(browser, 'ben', { relayUrl: stock.url });
+    for (const page of [ann, ben]) await call(page, 'enterRoom', { roomId: room });
+    await publishCamera(ann, room, 'cam');
+    await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+    await play(ben, room, 'cam');
+    await expectVideoPlaying(ben, room, 'cam');
+  } finally {
+    stock.stop();
+  }
 });
