@@ -18,9 +18,9 @@
 import { cpus, loadavg } from 'node:os';
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { listenRelay, type ListeningRelay } from '../../signaling/listen.js';
-import { bundleFixture } from '../../tests/e2e/support/bundle.js';
+import { launchChromium, openMember } from './pages.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -74,16 +74,6 @@ function chromiumCpuSeconds(): number {
   return total / 100; // USER_HZ
 }
 
-async function openMember(browser: Browser, relay: ListeningRelay, name: string, budget: number | undefined): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`http://127.0.0.1:${relay.port}/healthz`);
-  await page.addScriptTag({ content: await bundleFixture('room-client') });
-  await page.addScriptTag({ content: await bundleFixture('media-client') });
-  await page.evaluate(([n, url, b]) => window.startClient(n, n, url, { persistHistory: false, ...(b ? { uploadBudgetBps: b } : {}) }), [name, relay.url, budget] as const);
-  await page.evaluate(() => window.media.open('cam'));
-  return page;
-}
-
 /** Enters, publishes, plays whatever appears; resolves with ms until `expected` remote pictures show. */
 function enterAndWatch(page: Page, room: string, expected: number): Promise<number> {
   return page.evaluate(
@@ -126,7 +116,11 @@ async function rtpTotals(page: Page, room: string): Promise<{ frames: number[]; 
 async function measure(browser: Browser, relay: ListeningRelay, peers: number, mode: 'budget' | 'fixed'): Promise<Result> {
   const room = `media-${peers}-${mode}-${Date.now()}`;
   const pages: Page[] = [];
-  for (let i = 0; i < peers; i++) pages.push(await openMember(browser, relay, `m${i}`, mode === 'fixed' ? UNLIMITED_BPS : undefined));
+  for (let i = 0; i < peers; i++) {
+    const page = await openMember(browser, relay, `m${i}`, mode === 'fixed' ? { uploadBudgetBps: UNLIMITED_BPS } : {});
+    await page.evaluate(() => window.media.open('cam'));
+    pages.push(page);
+  }
   try {
     const starts = await Promise.all(pages.map((page) => enterAndWatch(page, room, peers - 1)));
     await new Promise((resolve) => setTimeout(resolve, 2000)); // let encoders settle on the plan
@@ -155,19 +149,7 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
 
 async function main(): Promise<void> {
   const relay = await listenRelay();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection',
-      '--autoplay-policy=no-user-gesture-required',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}, Chromium ${browser.version()}`);
   const rows: string[] = [];
   try {
