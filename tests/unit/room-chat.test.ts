@@ -103,8 +103,10 @@ describe('order and delivery [R-52]', () => {
     expect(order).toHaveLength(9);
     for (const tab of members) {
       expect(tab.history(ROOM), tab.name).toEqual(order);
-      // Every message is announced exactly once (one's own included).
+      // Every message is announced exactly once (one's own included), with its place in the
+      // history: a view that inserts each at its index shows everyone the same order.
       expect(tab.messageEvents(ROOM).sort(), tab.name).toEqual([...order].sort());
+      expect(tab.chatView(ROOM), tab.name).toEqual(order);
       // A member's own messages keep the order it sent them in.
       expect(order.filter((text) => text.startsWith(tab.name)), tab.name).toEqual([1, 2, 3].map((round) => `${tab.name} ${round}`));
     }

@@ -74,7 +74,8 @@ export interface RoomClientEvents extends MediaEvents {
   memberJoined: { roomId: string; members: Member[] };
   memberLeft: { roomId: string; members: Member[]; reason: LeaveReason };
   memberUpdated: { roomId: string; member: Member };
-  message: ChatMessage & { roomId: string };
+  /** `index`: its place in `room(roomId).messages`; insert it there to show everyone one order [R-52]. */
+  message: ChatMessage & { roomId: string; index: number };
   attributesChanged: { roomId: string; updated: Record<string, string>; deleted: string[] };
   roleChanged: { roomId: string; member: Member; previous: Role };
 }
@@ -334,7 +335,7 @@ export class RoomClient {
           this.#media.membersChanged(roomId);
           this.#events.emit('memberUpdated', { roomId, member });
         },
-        message: (message) => this.#events.emit('message', { roomId, ...message }),
+        message: (message, index) => this.#events.emit('message', { roomId, index, ...message }),
         attributesChanged: (updated, deleted) => this.#events.emit('attributesChanged', { roomId, updated, deleted }),
         roleChanged: (member, previous) => {
           this.#media.membersChanged(roomId);

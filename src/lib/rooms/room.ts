@@ -44,7 +44,8 @@ export interface RoomCallbacks {
   membersJoined(members: Member[]): void;
   membersLeft(members: Member[], reason: LeaveReason): void;
   memberUpdated(member: Member): void;
-  message(message: ChatMessage): void;
+  /** `index`: the message's place in the history (`messages`) once it is in. */
+  message(message: ChatMessage, index: number): void;
   attributesChanged(updated: Record<string, string>, deleted: string[]): void;
   roleChanged(member: Member, previous: Role): void;
   /** The room ended for this member without them leaving: kicked, or closed by the host. */
@@ -97,6 +98,8 @@ export class Room {
   readonly #bans: Y.Map<unknown>;
   #ended = false;
   #messageCounter = 0;
+  /** Entries of the chat array that were not messages; 0 in any honest room. */
+  #skippedEntries = 0;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #ticks = 0;
 
@@ -458,16 +461,34 @@ export class Room {
     if (left.length > 0) this.#callbacks.membersLeft(left, leaveReason(origin));
   };
 
+  /**
+   * Reports new messages with their place in the history. Concurrent sends can put a message
+   * before ones already shown, so every member sees the same order [R-52] only if a UI inserts
+   * each message at `index` rather than appending it.
+   */
   readonly #onMessages = (event: Y.YArrayEvent<unknown>): void => {
     // The delta lists inserts in document order, whoever wrote them (local sends included).
+    let position = 0;
     for (const change of event.delta) {
+      if (change.retain !== undefined) position += change.retain;
       if (!Array.isArray(change.insert)) continue;
       for (const entry of change.insert) {
         const message = toChatMessage(entry);
-        if (message) this.#callbacks.message(message);
+        if (message) this.#callbacks.message(message, this.#historyIndex(position));
+        else this.#skippedEntries++;
+        position++;
       }
     }
   };
+
+  /** Entries that are not messages (peer input) are not in the history: count them out. */
+  #historyIndex(position: number): number {
+    if (this.#skippedEntries === 0) return position;
+    return this.#messages
+      .toArray()
+      .slice(0, position)
+      .filter((entry) => toChatMessage(entry) !== null).length;
+  }
 
   readonly #onAttributes = (event: Y.YMapEvent<unknown>): void => {
     const updated: Record<string, string> = {};

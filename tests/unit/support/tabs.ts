@@ -54,6 +54,13 @@ export class Tab {
     return this.of('message', roomId).map((e) => e.text ?? `custom:${e.custom?.type}`);
   }
 
+  /** What a chat view shows that inserts each `message` event at its `index` [R-52]. */
+  chatView(roomId: string): string[] {
+    const view: string[] = [];
+    for (const e of this.of('message', roomId)) view.splice(e.index, 0, e.text ?? `custom:${e.custom?.type}`);
+    return view;
+  }
+
   /** Texts of the room's chat history, in the snapshot's order. */
   history(roomId: string): string[] {
     return (this.client.room(roomId)?.messages ?? []).map((m) => m.text ?? `custom:${m.custom?.type}`);
