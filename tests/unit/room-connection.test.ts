@@ -52,6 +52,32 @@ describe('state machine [R-50]', () => {
     expect(bob.states(ROOM)).toEqual(['connecting(entering)', 'connected(entered)']);
   });
 
+  it('[R-50] no relay and nobody else for a minute: disconnected(reconnect-failed), and the room is gone', async () => {
+    const [alice] = await roomWith('alice');
+
+    network.relayDown(alice.endpoint);
+    await vi.advanceTimersByTimeAsync(50_000);
+    expect(alice.client.room(ROOM)?.state).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(15_000);
+
+    expect(alice.states(ROOM)).toEqual(['connecting(entering)', 'connected(entered)', 'reconnecting(network-lost)', 'disconnected(reconnect-failed)']);
+    expect(alice.client.room(ROOM)).toBeUndefined();
+    expect(alice.client.roomIds).toEqual([]);
+  });
+
+  it('[R-50] no relay but a peer still connected: the meeting goes on, however long', async () => {
+    const [alice, bob] = await roomWith('alice', 'bob');
+
+    network.relayDown(alice.endpoint);
+    await vi.advanceTimersByTimeAsync(120_000);
+    await bob.client.sendMessage(ROOM, 'still here');
+
+    expect(alice.client.room(ROOM)?.state).toBe('reconnecting');
+    expect(alice.history(ROOM)).toEqual(['still here']);
+    network.relayUp(alice.endpoint);
+    expect(alice.client.room(ROOM)?.state).toBe('connected');
+  });
+
   it('[R-50] one relay loss is one transition for each room of the tab', async () => {
     const alice = tabs.open('alice');
     await alice.client.enterRoom({ roomId: 'one' });

@@ -6,7 +6,7 @@
 import { Emitter } from './events.js';
 import { ErrorCode, RoomError } from './errors.js';
 import { RelayLink, type EnteredRoom, type EnterMode, type WebSocketFactory } from './relay-link.js';
-import { Room } from './room.js';
+import { Room, type EndReason } from './room.js';
 import type { CreateRoomProvider } from './room-provider.js';
 import type { StateChange } from './room-state.js';
 import type { LeaveReason, Member, Role } from './members.js';
@@ -101,7 +101,7 @@ export class RoomClient {
   /** Rooms being entered or left right now: they count against the limit and block a second call. */
   readonly #busy = new Set<string>();
   /** Kicked or closed while still being entered: ended as soon as the enter completes. */
-  readonly #pendingEnds = new Map<Room, 'kicked' | 'room-closed'>();
+  readonly #pendingEnds = new Map<Room, EndReason>();
   readonly #signalingUrls: string[];
   readonly #peerOpts: Record<string, unknown>;
   readonly #connectTimeoutMs: number;
@@ -401,8 +401,8 @@ export class RoomClient {
     }
   }
 
-  /** Kicked or closed by the host: the room is gone for this client. */
-  async #end(roomId: string, room: Room, reason: 'kicked' | 'room-closed'): Promise<void> {
+  /** Kicked, closed by the host, or lost for good (reconnect-failed): the room is gone for this client. */
+  async #end(roomId: string, room: Room, reason: EndReason): Promise<void> {
     if (this.#rooms.get(roomId) !== room) return;
     if (this.#busy.has(roomId)) {
       this.#pendingEnds.set(room, reason);

@@ -39,6 +39,8 @@ export interface RoomOptions {
   createProvider?: CreateRoomProvider;
 }
 
+export type EndReason = 'kicked' | 'room-closed' | 'reconnect-failed';
+
 export interface RoomCallbacks {
   stateChanged(change: StateChange): void;
   membersJoined(members: Member[]): void;
@@ -48,8 +50,8 @@ export interface RoomCallbacks {
   message(message: ChatMessage, index: number): void;
   attributesChanged(updated: Record<string, string>, deleted: string[]): void;
   roleChanged(member: Member, previous: Role): void;
-  /** The room ended for this member without them leaving: kicked, or closed by the host. */
-  ended(reason: 'kicked' | 'room-closed'): void;
+  /** The room ended for this member without them leaving: kicked, closed by the host, or lost. */
+  ended(reason: EndReason): void;
 }
 
 /** Every peer in a room connects to every other: rooms are full meshes. */
@@ -68,6 +70,12 @@ const BEAT_EVERY_TICKS = 2;
 const SILENCE_TIMEOUT_MS = 10_000;
 /** Local history is loaded before connecting; a slow or broken IndexedDB must not block entry. */
 const PERSISTENCE_LOAD_TIMEOUT_MS = 3000;
+/**
+ * Reconnecting while peers are still connected is a meeting that goes on (chat and media flow
+ * browser to browser); with neither the relay nor any peer for this long, nothing is left of
+ * the room for this member: disconnected(reconnect-failed) [R-50].
+ */
+const GIVE_UP_ALONE_MS = 60_000;
 
 /**
  * Drops members this tab has not heard from; the change handler reports them as
@@ -102,6 +110,8 @@ export class Room {
   #skippedEntries = 0;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #ticks = 0;
+  /** Since when this member has been reconnecting with nobody else in the room; null otherwise. */
+  #aloneSince: number | null = null;
 
   constructor(options: RoomOptions, callbacks: RoomCallbacks, log?: (line: string) => void) {
     this.roomId = options.roomId;
@@ -202,7 +212,7 @@ export class Room {
     if (kicked.length > 0) this.#callbacks.membersLeft(kicked, 'kicked');
   };
 
-  #end(reason: 'kicked' | 'room-closed'): void {
+  #end(reason: EndReason): void {
     this.#ended = true;
     this.#callbacks.ended(reason);
   }
@@ -361,7 +371,18 @@ export class Room {
       if (clientId !== awareness.clientID && awareness.states.has(clientId) && now - meta.lastUpdated > SILENCE_TIMEOUT_MS) silent.push(clientId);
     }
     if (silent.length > 0) forgetSilentMembers(awareness, silent);
+    this.#checkGiveUp(now);
   };
+
+  #checkGiveUp(now: number): void {
+    const alone = this.machine.state === 'reconnecting' && this.#members.size <= 1;
+    if (!alone) {
+      this.#aloneSince = null;
+      return;
+    }
+    this.#aloneSince ??= now;
+    if (now - this.#aloneSince >= GIVE_UP_ALONE_MS && !this.#ended) this.#end('reconnect-failed');
+  }
 
   /**
    * The relay going away is network loss for the room [R-50]: reconnecting(network-lost) until
