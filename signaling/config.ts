@@ -18,6 +18,7 @@ const RELAY_SETTINGS = {
   maxDelayedRooms: { flag: 'max-delayed-rooms', env: 'RELAY_MAX_DELAYED_ROOMS', kind: 'int' },
   allowedOrigins: { flag: 'allowed-origins', env: 'RELAY_ALLOWED_ORIGINS', kind: 'list' },
   token: { flag: 'token', env: 'RELAY_TOKEN', kind: 'string' },
+  redisUrl: { flag: 'redis-url', env: 'REDIS_URL', kind: 'string' },
 } as const satisfies Record<keyof RelayOptions, { flag: string; env: string; kind: string }>;
 
 export interface ServerConfig {

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRelay, type Relay } from './relay.js';
 import type { RelayOptions } from './options.js';
+import type { ClusterTuning } from './cluster/cluster.js';
 
 export interface ListeningRelay {
   relay: Relay;
@@ -17,10 +18,10 @@ export interface ListeningRelay {
 }
 
 export async function listenRelay(
-  options: Partial<RelayOptions> & { port?: number; host?: string } = {},
+  options: Partial<RelayOptions> & { port?: number; host?: string; cluster?: Partial<ClusterTuning> } = {},
 ): Promise<ListeningRelay> {
-  const { port = 0, host = '127.0.0.1', ...relayOptions } = options;
-  const relay = createRelay(relayOptions);
+  const { port = 0, host = '127.0.0.1', cluster, ...relayOptions } = options;
+  const relay = createRelay(relayOptions, cluster);
   const server = createServer((req, res) => {
     if (relay.handleHttpRequest(req, res)) return;
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });

@@ -57,7 +57,15 @@ export interface RelayGauges {
   lingeringRooms: number;
 }
 
-export function renderPrometheus(metrics: RelayMetrics, gauges: RelayGauges): string {
+/** What /metrics shows of the link to Redis, when the relay has one [R-73]. */
+export interface RedisGauges {
+  state: 'connecting' | 'connected' | 'disconnected' | 'closed';
+  published: number;
+  received: number;
+  failures: number;
+}
+
+export function renderPrometheus(metrics: RelayMetrics, gauges: RelayGauges, redis?: RedisGauges): string {
   const lines: string[] = [];
   const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -78,5 +86,11 @@ export function renderPrometheus(metrics: RelayMetrics, gauges: RelayGauges): st
   metric('relay_rejected_upgrades_total', 'counter', 'WebSocket upgrades refused, by reason.', labelled('reason', metrics.rejects));
   metric('relay_errors_total', 'counter', 'Unexpected errors (socket errors, failed sends).', [['', metrics.errors]]);
   metric('relay_uptime_seconds', 'gauge', 'Seconds since the relay started.', [['', Math.round((Date.now() - metrics.startedAt) / 1000)]]);
+  if (redis) {
+    metric('relay_redis_connected', 'gauge', 'Whether both connections to Redis are up (1) or not (0).', [['', redis.state === 'connected' ? 1 : 0]]);
+    metric('relay_redis_published_total', 'counter', 'Publishes handed to the other relays through Redis.', [['', redis.published]]);
+    metric('relay_redis_received_total', 'counter', 'Publishes received from other relays through Redis.', [['', redis.received]]);
+    metric('relay_redis_failures_total', 'counter', 'Redis commands that failed (requests then answered from this relay alone).', [['', redis.failures]]);
+  }
   return lines.join('\n') + '\n';
 }

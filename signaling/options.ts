@@ -28,6 +28,11 @@ export interface RelayOptions extends RelayLimits {
   allowedOrigins: string[];
   /** Shared secret clients must present as `?token=` in the relay URL; empty = none. */
   token: string;
+  /**
+   * `redis://` or `rediss://` URL of the Redis that several relay processes share topics and
+   * room presence through [R-73]; empty = standalone (no Redis, nothing changes).
+   */
+  redisUrl: string;
 }
 
 export const DEFAULT_RELAY_OPTIONS: Readonly<RelayOptions> = Object.freeze({
@@ -44,6 +49,7 @@ export const DEFAULT_RELAY_OPTIONS: Readonly<RelayOptions> = Object.freeze({
   maxDelayedRooms: 10_000,
   allowedOrigins: [],
   token: '',
+  redisUrl: '',
 });
 
 /** Longest destroyDelay a room may ask for [R-3]: one definition for relay and client. */
@@ -77,7 +83,37 @@ export function resolveRelayOptions(partial: Partial<RelayOptions> = {}): RelayO
   if (options.rateLimitPerSecond > 0 && options.rateLimitBurst < 1) {
     throw new RelayConfigError('rateLimitBurst must be at least 1 when rate limiting is on');
   }
+  if (options.redisUrl !== '') checkRedisUrl(options.redisUrl);
   return options;
+}
+
+/** A Redis URL the relay can use; anything else is refused at start, not on first connect. */
+function checkRedisUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL at all: say so without echoing it, since it may carry a password.
+    throw new RelayConfigError('redisUrl must be a redis:// or rediss:// URL (it is not a URL)');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new RelayConfigError(`redisUrl must be a redis:// or rediss:// URL, got ${parsed.protocol}//…`);
+  }
+  if (parsed.hostname === '') throw new RelayConfigError('redisUrl must name a host, e.g. redis://127.0.0.1:6379');
+  const db = parsed.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) throw new RelayConfigError(`redisUrl path must be a database number, got "/${db}"`);
+}
+
+/** The URL with its password replaced, fit for a log line. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Only validated URLs reach here; never print an unparsable one, it may hold a secret.
+    return '(redis url)';
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

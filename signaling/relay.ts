@@ -4,6 +4,10 @@
  * `createRelay()` is not bound to a port: it handles WebSocket upgrades and the two HTTP
  * endpoints for whatever server hosts it (standalone in listen.ts, next to the app in
  * server/start.ts).
+ *
+ * With `redisUrl`, several relay processes behave as one [R-73] (cluster/): publishes also go
+ * to the other relays, and room requests are decided in Redis. Without it nothing of that
+ * runs: the only cost on the standalone path is a few `cluster !== null` checks.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -15,6 +19,9 @@ import { RoomRegistry } from './rooms.js';
 import { RelayMetrics, renderPrometheus, type DisconnectReason } from './metrics.js';
 import { admissionRefusal, rejectUpgrade } from './admission.js';
 import { publishWireFrame } from './frame.js';
+import { Cluster, type ClusterTuning } from './cluster/cluster.js';
+import { HeldFrames } from './held-frames.js';
+import { createRoomRequests } from './room-requests.js';
 
 /** WebSocket close codes the relay uses; each says why in its reason text too. */
 export const CloseCode = {
@@ -30,6 +37,7 @@ export const CloseCode = {
 
 export interface RelayStats {
   connections: number;
+  /** Topics (rooms) this process holds; with Redis, other relays' rooms are not counted. */
   topics: number;
   lingeringRooms: number;
   messagesIn: number;
@@ -55,6 +63,12 @@ class Connection {
   corked = false;
   /** Set after telling the client it is rate limited, so a flood gets one notice, not one per frame. */
   toldRateLimited = false;
+  /**
+   * Set while a room request of this connection waits for Redis [R-73]: the frames that arrive
+   * meanwhile wait too, so the relay still handles each connection's frames in order (an
+   * `unsubscribe` right after a `room-enter` must not overtake it).
+   */
+  held: HeldFrames | null = null;
 
   constructor(
     readonly ws: WebSocket,
@@ -65,12 +79,29 @@ class Connection {
 
 const TEXT_FRAME = { binary: false } as const;
 const CLOSE_GRACE_MS = 1000;
-
-export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
+export function createRelay(partialOptions: Partial<RelayOptions> = {}, clusterTuning: Partial<ClusterTuning> = {}): Relay {
   const options = resolveRelayOptions(partialOptions);
   const metrics = new RelayMetrics();
   const rooms = new RoomRegistry<Connection>({ maxDelayedRooms: options.maxDelayedRooms });
   const connections = new Set<Connection>();
+  const cluster =
+    options.redisUrl === ''
+      ? null
+      : new Cluster(options.redisUrl, clusterTuning, {
+          localRooms: () => rooms.snapshot(),
+          deliver: deliverFromCluster,
+          adopt: (topic, destroyDelay, keyCheck) => rooms.adopt(topic, destroyDelay, keyCheck),
+        });
+  const roomRequests = createRoomRequests<Connection>({
+    options,
+    rooms,
+    cluster,
+    reply,
+    join: addMember,
+    isOpen: (conn) => conn.ws.readyState === WebSocket.OPEN,
+    pause: (conn) => (conn.held = new HeldFrames()),
+    resume: resumeFrames,
+  });
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes,
@@ -129,8 +160,9 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
     });
     ws.on('close', () => {
       connections.delete(conn);
-      for (const topic of conn.topics) rooms.remove(topic, conn);
+      for (const topic of conn.topics) removeMember(conn, topic);
       conn.topics.clear();
+      conn.held = null;
     });
   }
 
@@ -161,6 +193,11 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
       disconnect(conn, 'binary-frame', CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported');
       return;
     }
+    if (conn.held !== null) return holdFrame(conn, conn.held, data);
+    handleFrame(conn, data);
+  }
+
+  function handleFrame(conn: Connection, data: Buffer): void {
     const message = parseClientMessage(data.toString('utf8'));
     if (message.type === 'invalid') {
       metrics.countDrop(message.code);
@@ -189,15 +226,14 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
             refuse(conn, 'too-many-topics', `at most ${options.maxTopicsPerConnection} topics per connection`);
             return;
           } else {
-            conn.topics.add(topic);
-            rooms.add(topic, conn);
+            addMember(conn, topic);
           }
         }
         return;
       }
       case 'unsubscribe':
         for (const topic of message.topics) {
-          if (conn.topics.delete(topic)) rooms.remove(topic, conn);
+          if (conn.topics.delete(topic)) removeMember(conn, topic);
         }
         return;
       case 'publish': {
@@ -212,48 +248,68 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
         // One frame, serialized once, the same bytes for every receiver [R-72].
         const frame = publishWireFrame(received, receivers.size);
         for (const receiver of receivers) sendWireFrame(receiver, frame);
+        if (cluster !== null) cluster.publish(message.topic, received);
         return;
       }
       case 'ping':
         reply(conn, { type: 'pong' });
         return;
       case 'room-query':
-        reply(conn, { type: 'room-info', id: message.id, rooms: message.rooms.map((room) => rooms.info(room)) });
+        roomRequests.query(conn, message);
         return;
       case 'room-enter':
-        enterRoom(conn, message);
+        roomRequests.enter(conn, message);
         return;
     }
   }
 
-  /** Atomic check-and-subscribe, so two clients racing to create a room cannot both win [R-11]. */
-  function enterRoom(conn: Connection, request: Extract<ClientMessage, { type: 'room-enter' }>): void {
-    const { id, room, mode, destroyDelay, keyCheck } = request;
-    const fail = (code: Extract<ServerMessage, { type: 'room-error' }>['code'], text: string) =>
-      reply(conn, { type: 'room-error', id, room, code, message: text });
-    if (!validTopic(room)) return fail('INVALID_REQUEST', `room must be 1-${options.maxTopicLength} characters`);
-    const exists = rooms.exists(room);
-    if (mode === 'create' && exists) return fail('ROOM_ALREADY_EXISTS', `room "${room}" already exists`);
-    if (mode === 'join' && !exists) return fail('ROOM_NOT_FOUND', `room "${room}" does not exist`);
-    // A password verifier that differs from the one the room was created with: the client
-    // could not decrypt anything in there, so it is told at once [R-41].
-    const roomKeyCheck = exists ? rooms.keyCheck(room) : undefined;
-    if (keyCheck !== undefined && roomKeyCheck !== undefined && keyCheck !== roomKeyCheck) {
-      return fail('WRONG_PASSWORD', `wrong password for room "${room}"`);
+  /** Subscribes a connection to a topic (a member of the room) on this relay. */
+  function addMember(conn: Connection, topic: string, destroyDelay = 0, keyCheck?: string, countedInRedis = false): boolean {
+    const firstHere = cluster !== null && rooms.members(topic) === undefined;
+    const { created } = rooms.add(topic, conn, destroyDelay, keyCheck);
+    conn.topics.add(topic);
+    if (cluster !== null) {
+      if (firstHere) cluster.topicOpened(topic);
+      if (!countedInRedis) cluster.memberJoined(topic);
     }
-    let created = false;
-    if (!conn.topics.has(room)) {
-      if (conn.topics.size >= options.maxTopicsPerConnection) {
-        return fail('TOO_MANY_TOPICS', `at most ${options.maxTopicsPerConnection} rooms per connection`);
-      }
-      if (!exists && destroyDelay > 0 && !rooms.canAddDelayedRoom()) {
-        return fail('TOO_MANY_ROOMS', 'the relay keeps no more rooms with a destroyDelay');
-      }
-      created = rooms.add(room, conn, destroyDelay, keyCheck).created;
-      conn.topics.add(room);
+    return created;
+  }
+
+  /** The caller has taken the topic out of `conn.topics`, or is about to. */
+  function removeMember(conn: Connection, topic: string): void {
+    rooms.remove(topic, conn);
+    if (cluster !== null) {
+      cluster.memberLeft(topic);
+      if (rooms.members(topic) === undefined) cluster.topicClosed(topic);
     }
-    const info = rooms.info(room);
-    reply(conn, { type: 'room-entered', id, room, created, members: info.members, destroyDelay: info.destroyDelay });
+  }
+
+  /** Lets the frames that waited go through, in order, until one of them waits for Redis in turn. */
+  function resumeFrames(conn: Connection): void {
+    const held = conn.held;
+    conn.held = null;
+    if (held === null) return;
+    for (let i = 0; i < held.frames.length; i++) {
+      if (conn.ws.readyState !== WebSocket.OPEN) return;
+      handleFrame(conn, held.frames[i]);
+      const waiting = conn.held as HeldFrames | null;
+      if (waiting !== null) {
+        for (const frame of held.frames.slice(i + 1)) holdFrame(conn, waiting, frame);
+        return;
+      }
+    }
+  }
+
+  function holdFrame(conn: Connection, held: HeldFrames, frame: Buffer): void {
+    if (!held.hold(frame)) refuse(conn, 'rate-limited', 'too many frames while a room request is pending');
+  }
+
+  /** A publish that a client of another relay sent: one frame for all subscribers here. */
+  function deliverFromCluster(topic: string, received: Buffer): void {
+    const receivers = rooms.members(topic);
+    if (!receivers) return;
+    const frame = publishWireFrame(received, receivers.size);
+    for (const receiver of receivers) sendWireFrame(receiver, frame);
   }
 
   function validTopic(topic: string): boolean {
@@ -340,10 +396,14 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
+      const redis = cluster?.status().state;
+      // Without Redis the relay still serves its own clients: 200, so a load balancer keeps
+      // sending them, but `degraded` for whoever watches [R-73].
       const body = JSON.stringify({
-        status: closing ? 'shutting-down' : 'ok',
+        status: closing ? 'shutting-down' : redis !== undefined && redis !== 'connected' ? 'degraded' : 'ok',
         uptimeSeconds: Math.round((Date.now() - metrics.startedAt) / 1000),
         ...stats(),
+        ...(redis === undefined ? {} : { redis }),
       });
       res.writeHead(closing ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -352,7 +412,7 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
     if (path === '/metrics') {
       const gauges = { connections: connections.size, topics: rooms.size, lingeringRooms: rooms.lingeringCount };
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : renderPrometheus(metrics, gauges));
+      res.end(req.method === 'HEAD' ? undefined : renderPrometheus(metrics, gauges, cluster?.status()));
       return true;
     }
     return false;
@@ -375,6 +435,7 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}): Relay {
     for (const conn of connections) conn.ws.terminate();
     rooms.clear();
     wss.close();
+    await cluster?.close();
   }
 
   return { handleUpgrade, handleHttpRequest, stats, close, options };

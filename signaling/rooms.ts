@@ -26,6 +26,18 @@ interface RoomRecord<M> {
   keyCheck: string | undefined;
   /** Set while the room has no member and waits out its destroyDelay. */
   destroyTimer: unknown;
+  /** When the pending destroy timer fires (ms since the epoch); 0 when none is pending. */
+  destroyAt: number;
+}
+
+/** What a relay knows about one of its rooms, for rebuilding shared state elsewhere [R-73]. */
+export interface RoomSnapshot {
+  topic: string;
+  members: number;
+  destroyDelay: number;
+  keyCheck: string | undefined;
+  /** Milliseconds left before a memberless room is destroyed; 0 while it has members. */
+  lingerMs: number;
 }
 
 export class RoomRegistry<M> {
@@ -72,7 +84,7 @@ export class RoomRegistry<M> {
     let record = this.#rooms.get(topic);
     const created = record === undefined;
     if (!record) {
-      record = { members: new Set(), destroyDelay, keyCheck, destroyTimer: undefined };
+      record = { members: new Set(), destroyDelay, keyCheck, destroyTimer: undefined, destroyAt: 0 };
       this.#rooms.set(topic, record);
       if (destroyDelay > 0) this.#delayed++;
     } else if (record.destroyTimer !== undefined) {
@@ -96,8 +108,39 @@ export class RoomRegistry<M> {
       }, record.destroyDelay * 1000);
       handle.unref?.();
       record.destroyTimer = handle;
+      record.destroyAt = Date.now() + record.destroyDelay * 1000;
     } else {
       this.#rooms.delete(topic);
+    }
+  }
+
+  /**
+   * Takes on the destroyDelay and password verifier that the rooms shared through Redis agree
+   * on [R-73], for a room this relay did not create: a plain `subscribe` here joins a room
+   * another relay created with a delay, and this relay must remember that delay if it is ever
+   * the one to restore the room.
+   */
+  adopt(topic: string, destroyDelay: number, keyCheck: string | undefined): void {
+    const record = this.#rooms.get(topic);
+    // A lingering room's timer already counts on its delay; it is left as it is.
+    if (!record || record.destroyTimer !== undefined) return;
+    if (record.destroyDelay === destroyDelay && record.keyCheck === keyCheck) return;
+    if (record.destroyDelay === 0 && destroyDelay > 0) this.#delayed++;
+    if (record.destroyDelay > 0 && destroyDelay === 0) this.#delayed--;
+    record.destroyDelay = destroyDelay;
+    record.keyCheck = keyCheck;
+  }
+
+  /** Every room this registry holds, occupied or lingering. */
+  *snapshot(now = Date.now()): IterableIterator<RoomSnapshot> {
+    for (const [topic, record] of this.#rooms) {
+      yield {
+        topic,
+        members: record.members.size,
+        destroyDelay: record.destroyDelay,
+        keyCheck: record.keyCheck,
+        lingerMs: record.members.size === 0 && record.destroyAt > 0 ? Math.max(0, record.destroyAt - now) : 0,
+      };
     }
   }
 
@@ -127,6 +170,7 @@ export class RoomRegistry<M> {
   #cancelDestroy(record: RoomRecord<M>): void {
     this.#clearTimer(record.destroyTimer);
     record.destroyTimer = undefined;
+    record.destroyAt = 0;
     this.#lingering--;
   }
 }

@@ -7,12 +7,18 @@ import { performance } from 'node:perf_hooks';
 import type { ConnectCommand, LoadCommand, LoadEvent } from './messages.js';
 import { counters, RawClient } from './wire.js';
 import { cpuTicks, cpuTimes, machineTicks, syscalls } from './proc.js';
+import { latencySummary, resetLatency } from './latency.js';
 
 /** Nothing here should outlive the benchmark, even if the driver forgets us. */
 const SELF_DESTRUCT_MS = 240_000;
 
 const clients: RawClient[] = [];
 let windowSize = 1;
+/** The open-loop pacer (start-rate), while it runs. */
+let pacer: NodeJS.Timeout | null = null;
+let skippedPublishes = 0;
+/** Sending further behind than this is given up (and counted), so a stall cannot snowball. */
+const MAX_BACKLOG_SECONDS = 1;
 
 function send(event: LoadEvent): void {
   process.send?.(event);
@@ -46,9 +52,13 @@ async function connectAll(cmd: ConnectCommand): Promise<LoadEvent> {
         const index = next++;
         inFlight++;
         const member = index % cmd.roomSize;
+        const ports = cmd.ports ?? [cmd.port];
         clients.push(
           new RawClient({
-            port: cmd.port,
+            port: ports[member % ports.length],
+            // Each relay appends the count of the room's members it has itself.
+            echoClients: membersOnSameRelay(member, cmd.roomSize, ports.length),
+            stamped: cmd.stamped ?? false,
             topic: roomName(cmd.topicPrefix, Math.floor(index / cmd.roomSize)),
             marker: 0x41 + member, // 'A', 'B', …
             roomSize: cmd.roomSize,
@@ -78,6 +88,41 @@ async function connectAll(cmd: ConnectCommand): Promise<LoadEvent> {
   });
 }
 
+function membersOnSameRelay(member: number, roomSize: number, relays: number): number {
+  let count = 0;
+  for (let other = 0; other < roomSize; other++) if (other % relays === member % relays) count++;
+  return count;
+}
+
+/**
+ * Sends stamped publishes at a steady total rate, one client after the other. Every tick
+ * sends what is due by the clock, so a late timer is caught up rather than lost (no
+ * coordinated omission), up to MAX_BACKLOG_SECONDS.
+ */
+function startPacer(publishesPerSecond: number): void {
+  const started = performance.now();
+  let sent = 0;
+  let next = 0;
+  const tick = () => {
+    const due = Math.floor(((performance.now() - started) / 1000) * publishesPerSecond);
+    if (due - sent > publishesPerSecond * MAX_BACKLOG_SECONDS) {
+      skippedPublishes += due - sent;
+      sent = due;
+    }
+    for (; sent < due; sent++) {
+      for (let tries = 0; tries < clients.length; tries++) {
+        const client = clients[next];
+        next = (next + 1) % clients.length;
+        if (client.ready) {
+          client.publishStamped();
+          break;
+        }
+      }
+    }
+  };
+  pacer = setInterval(tick, 2);
+}
+
 function outstanding(): number {
   let sum = 0;
   for (const client of clients) sum += client.outstanding;
@@ -94,10 +139,22 @@ async function handle(cmd: LoadCommand): Promise<void> {
       for (const client of clients) client.publish(windowSize);
       send({ ev: 'started' });
       return;
+    case 'start-rate':
+      startPacer(cmd.publishesPerSecond);
+      send({ ev: 'started' });
+      return;
+    case 'latency-reset':
+      resetLatency();
+      send({ ev: 'latency', ...latencySummary() });
+      return;
+    case 'latency':
+      send({ ev: 'latency', ...latencySummary() });
+      return;
     case 'snapshot': {
       // Read everything back to back so counters and CPU times describe the same instant.
       const atMs = performance.now();
       const server = cpuTimes(cmd.serverPid);
+      const otherTicks = (cmd.otherPids ?? []).map((pid) => cpuTicks(pid));
       const serverCalls = syscalls(cmd.serverPid);
       const selfTicks = cpuTicks('self');
       const machine = machineTicks();
@@ -112,11 +169,15 @@ async function handle(cmd: LoadCommand): Promise<void> {
         selfTicks,
         machineBusyTicks: machine.busy,
         machineTotalTicks: machine.total,
+        otherTicks,
+        skippedPublishes,
       });
       return;
     }
     case 'stop': {
       RawClient.sending = false;
+      if (pacer) clearInterval(pacer);
+      pacer = null;
       const until = performance.now() + cmd.drainMs;
       while (outstanding() > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
       send({ ev: 'stopped', outstanding: outstanding(), counters: { ...counters } });

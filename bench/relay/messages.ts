@@ -1,8 +1,17 @@
 /** IPC between the benchmark driver (run.ts) and a load generator process (loadgen.ts). */
 
+import type { LatencySummary } from './latency.js';
+
 export interface ConnectCommand {
   cmd: 'connect';
   port: number;
+  /**
+   * Several relays (on one Redis): member i of every room connects to ports[i % ports.length],
+   * so every room spans all of them. `port` is ignored then.
+   */
+  ports?: number[];
+  /** Publishes carry their send time; deliveries record their latency (scale benchmark). */
+  stamped?: boolean;
   /** Rooms (topics); every room gets `roomSize` connections, each subscribed to that topic only. */
   rooms: number;
   roomSize: number;
@@ -22,8 +31,14 @@ export type LoadCommand =
   | ConnectCommand
   /** Every client sends `window` publishes, then one more per own echo received. */
   | { cmd: 'start' }
-  /** Read counters and CPU times (this process and `serverPid`) at one instant. */
-  | { cmd: 'snapshot'; serverPid: number }
+  /** Open loop instead: stamped publishes at a steady total rate, from the clients in turn. */
+  | { cmd: 'start-rate'; publishesPerSecond: number }
+  /** Start a new latency histogram (the measurement window begins). */
+  | { cmd: 'latency-reset' }
+  /** Percentiles of the deliveries since the last reset. */
+  | { cmd: 'latency' }
+  /** Read counters and CPU times (this process, `serverPid` and `otherPids`) at one instant. */
+  | { cmd: 'snapshot'; serverPid: number; otherPids?: number[] }
   /** Stop sending; wait up to `drainMs` for the messages in flight to come back. */
   | { cmd: 'stop'; drainMs: number }
   /** Close every socket and exit. */
@@ -63,6 +78,10 @@ export interface Snapshot {
   /** Whole machine (all CPUs), clock ticks: busy and busy + idle. */
   machineBusyTicks: number;
   machineTotalTicks: number;
+  /** utime + stime of each of `otherPids`, clock ticks. */
+  otherTicks: number[];
+  /** Publishes the open-loop pacer could not send on time and skipped (the generator fell behind). */
+  skippedPublishes: number;
 }
 
 export type LoadEvent =
@@ -70,4 +89,5 @@ export type LoadEvent =
   | { ev: 'started' }
   | ({ ev: 'snapshot' } & Snapshot)
   | { ev: 'stopped'; outstanding: number; counters: Counters }
+  | ({ ev: 'latency' } & LatencySummary)
   | { ev: 'fatal'; message: string };

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { createServer, connect as netConnect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { LoadCommand, LoadEvent } from './messages.js';
 
@@ -74,10 +74,14 @@ const EXIT_WITH_PARENT =
 
 /** `node <args>`, behind `taskset -c <cpu>` when pinned and `nice -n <n>` when prioritised. */
 function nodeCommand(cpu: number | null, args: string[]): [string, string[]] {
+  return placedCommand(cpu, process.execPath, args);
+}
+
+function placedCommand(cpu: number | null, program: string, args: string[]): [string, string[]] {
   const argv = [
     ...(cpu === null ? [] : ['taskset', '-c', String(cpu)]),
     ...(placement.nice === null ? [] : ['nice', '-n', String(placement.nice)]),
-    process.execPath,
+    program,
     ...args,
   ];
   return [argv[0], argv.slice(1)];
@@ -110,7 +114,12 @@ export async function freePort(): Promise<number> {
  * Ours runs as `node --import tsx signaling/cli.ts` (what `tsx signaling/cli.ts` runs, minus the
  * tsx wrapper process, so `pid` is the relay itself); stock as `node node_modules/y-webrtc/bin/server.js`.
  */
-export async function startServer(kind: ServerKind, nodeArgs: string[] = []): Promise<RunningServer> {
+export async function startServer(
+  kind: ServerKind,
+  nodeArgs: string[] = [],
+  /** Extra environment for the server, e.g. REDIS_URL for several relays on one Redis. */
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
   const port = await freePort();
   const [command, args] = nodeCommand(
     placement.server,
@@ -135,7 +144,7 @@ export async function startServer(kind: ServerKind, nodeArgs: string[] = []): Pr
   );
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
-    env: childEnv(kind === 'stock' ? { PORT: String(port) } : {}),
+    env: childEnv({ ...env, ...(kind === 'stock' ? { PORT: String(port) } : {}) }),
     stdio: ['ignore', showServerOutput ? 'inherit' : 'pipe', showServerOutput ? 'inherit' : 'pipe'],
   });
   track(child);
@@ -186,6 +195,68 @@ function answersHttp(port: number): Promise<boolean> {
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
     req.end();
+  });
+}
+
+export interface RunningRedis {
+  pid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A redis-server of the benchmark's own on a free port: no persistence, no disk, killed with
+ * the other children. Placed like the servers (nice), not pinned: the scale benchmark runs
+ * four processes on two cores.
+ */
+export async function startRedis(): Promise<RunningRedis> {
+  const port = await freePort();
+  const [command, args] = placedCommand(null, 'redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--loglevel',
+    'warning',
+  ]);
+  const child = track(spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let tail = '';
+  const keep = (chunk: Buffer) => void (tail = (tail + chunk.toString('utf8')).slice(-2000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 10_000;
+  while (!(await answersRedisPing(port))) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server exited at start (is it installed? node scripts/ensure-redis.mjs):\n${tail}`);
+    if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port}:\n${tail}`);
+    await sleep(50);
+  }
+  return {
+    pid: child.pid ?? -1,
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+function answersRedisPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect(port, '127.0.0.1');
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1').startsWith('+PONG')));
   });
 }
 

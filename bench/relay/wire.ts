@@ -13,6 +13,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { Counters } from './messages.js';
+import { nowUs, readStamp, recordLatency, STAMP_DIGITS, writeStamp } from './latency.js';
 
 /** RFC 6455 sample key; servers only hash it, so a fixed one is fine. */
 const WS_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -55,6 +56,8 @@ export interface PublishLayout {
   echoLength: number;
   /** Offset in the received payload of the byte that says which room member sent it. */
   markerOffset: number;
+  /** Offset in `frame` of the payload (after header and the all-zero mask). */
+  payloadOffset: number;
 }
 
 /**
@@ -73,6 +76,7 @@ export function publishLayout(topic: string, marker: number, roomSize: number, f
     frame: maskedFrame(payload),
     echoLength: payload.length + `,"clients":${roomSize}`.length,
     markerOffset: head.length,
+    payloadOffset: frameHeaderBytes(payload.length),
   };
 }
 
@@ -98,6 +102,13 @@ export interface ClientOptions {
   roomSize: number;
   frameBytes: number;
   window: number;
+  /**
+   * The `clients` count the relay appends to frames this client receives: the room size on one
+   * relay; with several relays on Redis, the room's members on this client's relay.
+   */
+  echoClients?: number;
+  /** Publishes carry their send time after the marker, and every delivery's latency is recorded (latency.ts). */
+  stamped?: boolean;
   handshakeTimeoutMs: number;
   /** Called once: true when subscribed (pong received), false with a reason otherwise. */
   onSettled: (ok: boolean, error: string | null) => void;
@@ -116,6 +127,15 @@ export class RawClient {
   readonly #frameLength: number;
   readonly #echoLength: number;
   readonly #markerOffset: number;
+  /** Where a send stamp goes in an outgoing frame. */
+  readonly #stampOffset: number;
+  /** The stamp of the frame being received (stamped mode only). */
+  readonly #stamp: Buffer | null;
+  /** Payload bytes before the stamp still to skip, and stamp bytes still to copy. */
+  #stampSkip = 0;
+  #stampLeft = 0;
+  /** Time of the current socket read, for the latency of every frame in it. */
+  static #readAtUs = 0;
 
   #phase: 'handshake' | 'subscribing' | 'ready' | 'closed' = 'handshake';
   #settled = false;
@@ -142,10 +162,15 @@ export class RawClient {
 
   constructor(options: ClientOptions) {
     this.#options = options;
-    const layout = publishLayout(options.topic, options.marker, options.roomSize, options.frameBytes);
+    const layout = publishLayout(options.topic, options.marker, options.echoClients ?? options.roomSize, options.frameBytes);
     this.#frameLength = layout.frame.length;
     this.#echoLength = layout.echoLength;
     this.#markerOffset = layout.markerOffset;
+    this.#stampOffset = layout.payloadOffset + layout.markerOffset + 1;
+    this.#stamp = options.stamped ? Buffer.alloc(STAMP_DIGITS) : null;
+    if (options.stamped && layout.frame.length - this.#stampOffset < STAMP_DIGITS + 2) {
+      throw new Error(`frameBytes ${options.frameBytes} leaves no room for a send stamp`);
+    }
     this.#burst = Buffer.concat(Array.from({ length: Math.max(1, options.window) }, () => layout.frame));
     this.#timer = setTimeout(() => this.#fail('handshake timed out'), options.handshakeTimeoutMs);
     this.#socket = connect({
@@ -174,6 +199,19 @@ export class RawClient {
       counters.sent += n;
       count -= n;
     }
+  }
+
+  /** Sends one publish stamped with the current time (a fresh Buffer: the socket may still hold earlier ones). */
+  publishStamped(): void {
+    if (this.#phase !== 'ready') return;
+    const frame = Buffer.from(this.#burst.subarray(0, this.#frameLength));
+    writeStamp(frame, this.#stampOffset, nowUs());
+    this.#socket.write(frame);
+    counters.sent++;
+  }
+
+  get ready(): boolean {
+    return this.#phase === 'ready';
   }
 
   close(): void {
@@ -210,6 +248,7 @@ export class RawClient {
   #onRead(buf: Buffer, end: number): boolean {
     counters.reads++;
     if (this.#phase === 'closed') return true;
+    if (this.#stamp) RawClient.#readAtUs = nowUs();
     let start = 0;
     if (this.#phase === 'handshake') {
       start = this.#readHandshake(buf, end);
@@ -266,6 +305,7 @@ export class RawClient {
             this.#watch = watch - take;
           }
         }
+        if (this.#stampLeft > 0) this.#copyStamp(buf, i, take);
         if (this.#control) {
           buf.copy(this.#control, this.#controlFill, i, i + take);
           this.#controlFill += take;
@@ -323,12 +363,31 @@ export class RawClient {
     }
   }
 
+  /** Copies the part of the send stamp that lies in buf[i, i + take) (it may straddle reads). */
+  #copyStamp(buf: Buffer, i: number, take: number): void {
+    const skip = this.#stampSkip;
+    if (skip >= take) {
+      this.#stampSkip = skip - take;
+      return;
+    }
+    this.#stampSkip = 0;
+    const n = Math.min(take - skip, this.#stampLeft);
+    buf.copy(this.#stamp!, STAMP_DIGITS - this.#stampLeft, i + skip, i + skip + n);
+    this.#stampLeft -= n;
+  }
+
   #beginFrame(opcode: number, length: number): void {
     this.#opcode = opcode;
     this.#length = length;
     this.#remaining = length;
     this.#own = false;
     this.#watch = opcode === OP_TEXT && length === this.#echoLength ? this.#markerOffset : -1;
+    if (this.#stamp && this.#watch >= 0) {
+      this.#stampSkip = this.#markerOffset + 1;
+      this.#stampLeft = STAMP_DIGITS;
+    } else {
+      this.#stampLeft = 0;
+    }
     if (opcode >= 0x8) {
       this.#control = Buffer.alloc(length);
       this.#controlFill = 0;
@@ -342,6 +401,7 @@ export class RawClient {
     if (opcode === OP_TEXT) {
       if (this.#length === this.#echoLength) {
         counters.delivered++;
+        if (this.#stamp && this.#stampLeft === 0) recordLatency(RawClient.#readAtUs - readStamp(this.#stamp));
         if (this.#own) {
           counters.ownEchoes++;
           this.#echoesThisRead++;

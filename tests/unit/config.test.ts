@@ -27,6 +27,8 @@ describe('readServerConfig [R-72]', () => {
       '--allowed-origins',
       'https://a.example, https://b.example,',
       '--token=s3cret',
+      '--redis-url',
+      'redis://127.0.0.1:6390/2',
     ]);
     expect(config).toEqual({
       port: 0,
@@ -43,6 +45,7 @@ describe('readServerConfig [R-72]', () => {
         maxDelayedRooms: 9,
         allowedOrigins: ['https://a.example', 'https://b.example'],
         token: 's3cret',
+        redisUrl: 'redis://127.0.0.1:6390/2',
       } satisfies RelayOptions,
     });
   });
@@ -62,6 +65,7 @@ describe('readServerConfig [R-72]', () => {
       RELAY_MAX_DELAYED_ROOMS: '0',
       RELAY_ALLOWED_ORIGINS: 'https://a.example',
       RELAY_TOKEN: 'env-token',
+      REDIS_URL: 'rediss://:pw@redis.example:6380',
     });
     expect(config).toEqual({
       port: 8080,
@@ -78,6 +82,7 @@ describe('readServerConfig [R-72]', () => {
         maxDelayedRooms: 0,
         allowedOrigins: ['https://a.example'],
         token: 'env-token',
+        redisUrl: 'rediss://:pw@redis.example:6380',
       },
     });
   });
@@ -121,6 +126,9 @@ describe('readServerConfig [R-72]', () => {
     [['--max-topics=-3']],
     [['--rate-limit=-1']],
     [['--rate-limit', '10', '--rate-burst', '0']],
+    [['--redis-url', 'localhost:6379']],
+    [['--redis-url', 'http://127.0.0.1:6379']],
+    [['--redis-url', 'redis://127.0.0.1:6379/cache']],
   ])('[R-72] a well-formed number the relay cannot use (%j) is a RelayConfigError, not a crash at start', (argv) => {
     expect(() => read(argv)).toThrow(RelayConfigError);
   });
@@ -139,6 +147,7 @@ describe('readServerConfig [R-72]', () => {
       ['--rate-limit', 'RELAY_RATE_LIMIT'],
       ['--allowed-origins', 'RELAY_ALLOWED_ORIGINS'],
       ['--token', 'RELAY_TOKEN'],
+      ['--redis-url', 'REDIS_URL'],
     ]) {
       expect(text).toMatch(new RegExp(`${flag} .* ${env}`));
     }
@@ -199,6 +208,25 @@ describe('resolveRelayOptions [R-72]', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(Error);
       expect((err as Error).name).toBe('RelayConfigError');
+    }
+  });
+});
+
+describe('redisUrl [R-73]', () => {
+  it('[R-73] empty (the default) means standalone; redis:// and rediss:// URLs are accepted', () => {
+    expect(DEFAULT_RELAY_OPTIONS.redisUrl).toBe('');
+    for (const url of ['redis://127.0.0.1:6379', 'redis://:secret@redis.internal:6379/3', 'rediss://user:pw@redis.example']) {
+      expect(resolveRelayOptions({ redisUrl: url }).redisUrl).toBe(url);
+    }
+  });
+
+  it('[R-73] a bad URL is a RelayConfigError that does not echo a password', () => {
+    expect(() => resolveRelayOptions({ redisUrl: 'not a url' })).toThrow(RelayConfigError);
+    expect(() => resolveRelayOptions({ redisUrl: 'https://:hunter2@redis.example' })).toThrow(/redis:\/\/ or rediss:\/\//);
+    try {
+      resolveRelayOptions({ redisUrl: 'https://:hunter2@redis.example' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('hunter2');
     }
   });
 });
