@@ -93,6 +93,8 @@ interface ProcessUse {
   name: string;
   cpuPercent: number;
   rssMb: number;
+  /** Before any client connected. */
+  idleRssMb: number;
 }
 
 interface SetupResult {
@@ -102,11 +104,15 @@ interface SetupResult {
   connectMs: number;
   publishesPerSecond: number;
   deliveriesPerSecond: number;
+  /** Should be the room size: every member, the sender included, gets every publish. */
+  deliveriesPerPublish: number;
   /** What the rate promises: publishes/s × room size. */
   expectedDeliveriesPerSecond: number;
   latency: LatencySummary;
   processes: ProcessUse[];
   relayRssMbTotal: number;
+  /** Relay RSS under load minus before the clients came, over all relays. */
+  relayRssMbForConnections: number;
   loadgenCpuPercent: number;
   machineCpuPercent: number;
   skippedPublishes: number;
@@ -122,6 +128,8 @@ async function measure(setup: Setup): Promise<SetupResult> {
     const env: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
     for (let i = 0; i < (setup === 'two' ? 2 : 1); i++) relays.push(await startServer('ours', [], env));
     await sleep(1000);
+    const servers = [...relays.map((r) => r.pid), ...(redis ? [redis.pid] : [])];
+    const idleRss = servers.map((pid) => rssKb(pid));
     const connected = await loadgen.request(
       {
         cmd: 'connect',
@@ -151,26 +159,31 @@ async function measure(setup: Setup): Promise<SetupResult> {
     await sleep(config.durationS * 1000);
     const b: Snapshot = await loadgen.request({ cmd: 'snapshot', serverPid: relays[0].pid, otherPids: others }, 'snapshot', 10_000);
     const latency = await loadgen.request({ cmd: 'latency' }, 'latency', 10_000);
-    const rss = [...relays.map((r) => rssKb(r.pid)), ...(redis ? [rssKb(redis.pid)] : [])];
+    const rss = servers.map((pid) => rssKb(pid));
     const stopped = await loadgen.request({ cmd: 'stop', drainMs: 1000 }, 'stopped', 10_000);
 
     const seconds = (b.atMs - a.atMs) / 1000;
     const percent = (ticks: number) => (ticks / CLK_TCK / seconds) * 100;
     const cpu = [b.serverTicks - a.serverTicks, ...b.otherTicks.map((t, i) => t - a.otherTicks[i])].map(percent);
     const names = [...relays.map((_, i) => `relay ${i + 1}`), ...(redis ? ['redis-server'] : [])];
-    const processes = names.map((name, i) => ({ name, cpuPercent: cpu[i], rssMb: rss[i] / 1024 }));
+    const processes = names.map((name, i) => ({ name, cpuPercent: cpu[i], rssMb: rss[i] / 1024, idleRssMb: idleRss[i] / 1024 }));
+    const relayUse = processes.filter((p) => p.name.startsWith('relay'));
+    const sent = b.counters.sent - a.counters.sent;
+    const delivered = b.counters.delivered - a.counters.delivered;
     const { ev: _event, ...summary } = latency;
     return {
       setup,
       relays: relays.length,
       connections: connected.open,
       connectMs: connected.ms,
-      publishesPerSecond: (b.counters.sent - a.counters.sent) / seconds,
-      deliveriesPerSecond: (b.counters.delivered - a.counters.delivered) / seconds,
+      publishesPerSecond: sent / seconds,
+      deliveriesPerSecond: delivered / seconds,
+      deliveriesPerPublish: delivered / Math.max(1, sent),
       expectedDeliveriesPerSecond: config.rate * roomSize,
       latency: summary,
       processes,
-      relayRssMbTotal: processes.filter((p) => p.name.startsWith('relay')).reduce((sum, p) => sum + p.rssMb, 0),
+      relayRssMbTotal: relayUse.reduce((sum, p) => sum + p.rssMb, 0),
+      relayRssMbForConnections: relayUse.reduce((sum, p) => sum + p.rssMb - p.idleRssMb, 0),
       loadgenCpuPercent: percent(b.selfTicks - a.selfTicks),
       machineCpuPercent: ((b.machineBusyTicks - a.machineBusyTicks) / Math.max(1, b.machineTotalTicks - a.machineTotalTicks)) * 100 * cpus().length,
       skippedPublishes: b.skippedPublishes - a.skippedPublishes,
@@ -228,9 +241,10 @@ async function main(): Promise<void> {
   const rows: string[][] = [
     ['', ...results.map((r) => (r.setup === 'one' ? 'one process' : 'two processes + Redis'))],
     ['deliveries/s (expected)', ...column((r) => `${fmt(r.deliveriesPerSecond)} (${fmt(r.expectedDeliveriesPerSecond)})`)],
+    ['publishes/s sent; deliveries per publish', ...column((r) => `${fmt(r.publishesPerSecond)}; ${fmt(r.deliveriesPerPublish, 2)}`)],
     ['latency p50 / p90, ms', ...column((r) => `${fmt(r.latency.p50Ms, 2)} / ${fmt(r.latency.p90Ms, 2)}`)],
     ['latency p99 / p99.9 / max, ms', ...column((r) => `${fmt(r.latency.p99Ms, 2)} / ${fmt(r.latency.p999Ms, 2)} / ${fmt(r.latency.maxMs, 1)}`)],
-    ['relay RSS, MB (sum)', ...column((r) => fmt(r.relayRssMbTotal, 1))],
+    ['relay RSS, MB (sum; of which since clients came)', ...column((r) => `${fmt(r.relayRssMbTotal, 1)} (${fmt(r.relayRssMbForConnections, 1)})`)],
     ['per process: CPU % of a core, RSS MB', ...column((r) => r.processes.map((p) => `${p.name} ${fmt(p.cpuPercent)} %, ${fmt(p.rssMb, 1)}`).join('; '))],
     ['load generator CPU %', ...column((r) => fmt(r.loadgenCpuPercent))],
     ['machine CPU %, of 200', ...column((r) => fmt(r.machineCpuPercent))],

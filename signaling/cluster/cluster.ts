@@ -73,14 +73,10 @@ export class Cluster {
       subscriberReady: () => this.#bus.resubscribe(),
       message: (channel, message) => this.#bus.onMessage(channel, message),
     });
-    const commands = this.#link.commands;
     this.#bus = new TopicBus(processId, this.#link, keys, { deliver: hooks.deliver, failed });
     this.#presence = new SharedPresence(
       processId,
-      new PresenceScripts(commands, keys),
-      (registration) => commands.smembers(keys.roomsOf(registration)),
-      // Expired rather than removed: if retiring stops half-way, any relay's sweep finishes it.
-      async (registration) => void (await commands.zadd(keys.relays, 0, registration)),
+      new PresenceScripts(this.#link.commands, keys),
       settings,
       { localRooms: hooks.localRooms, commandsReady: () => this.#link.commandsReady, failed },
       settings.log,

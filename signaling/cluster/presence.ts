@@ -44,8 +44,6 @@ export class SharedPresence {
   constructor(
     private readonly processId: string,
     private readonly scripts: PresenceScripts,
-    private readonly retireScan: (registration: string) => Promise<string[]>,
-    private readonly unregister: (registration: string) => Promise<void>,
     private readonly tuning: PresenceTuning,
     private readonly hooks: PresenceHooks,
     private readonly log: ClusterLog,
@@ -156,13 +154,13 @@ export class SharedPresence {
 
   /**
    * Takes a registration's members out of each of its rooms (starting destroyDelays where rooms
-   * are left empty), then forgets it. Our own old one is unregistered first, so its members
-   * stop counting at once; a dead relay's has expired already.
+   * are left empty), then forgets it. Our own old one is expired first, so its members stop
+   * counting at once; a dead relay's has expired already.
    */
   async #retire(registration: string, own: boolean): Promise<void> {
     try {
-      if (own) await this.unregister(registration);
-      const rooms = await this.retireScan(registration);
+      if (own) await this.scripts.expire(registration);
+      const rooms = await this.scripts.roomsOf(registration);
       await Promise.all(rooms.map((room) => this.scripts.drop(registration, room)));
       await this.scripts.forget(registration);
     } catch (err) {

@@ -10,7 +10,7 @@
  *
  * Key layout: keys.ts. The scripts touch only the keys they are given (KEYS), except the
  * room hashes `live_members` reads, which are given too; registration ids are read from
- * hash fields. Plain Redis (or Sentinel) only: Redis Cluster would need every key in one slot.
+ * hash fields. One Redis server only: Redis Cluster would need every key in one slot.
  */
 import type { Redis } from 'ioredis';
 import type { ClusterKeys } from './keys.js';
@@ -269,18 +269,31 @@ export interface SharedRoomInfo {
 
 const flag = (value: boolean) => (value ? 1 : 0);
 
-/** Typed calls of the scripts on one ioredis connection. */
+/** Typed calls of the scripts (and two plain commands) on one ioredis connection. */
 export class PresenceScripts {
   readonly #redis: ScriptMethods;
 
   constructor(
-    redis: Redis,
+    private readonly commands: Redis,
     private readonly keys: ClusterKeys,
   ) {
-    for (const [name, script] of Object.entries(SCRIPTS)) redis.defineCommand(name, script);
+    for (const [name, script] of Object.entries(SCRIPTS)) commands.defineCommand(name, script);
     // The query script takes a variable number of room keys: numberOfKeys is passed per call.
-    redis.defineCommand('meshRoomQuery', { lua: QUERY });
-    this.#redis = redis as unknown as ScriptMethods;
+    commands.defineCommand('meshRoomQuery', { lua: QUERY });
+    this.#redis = commands as unknown as ScriptMethods;
+  }
+
+  /** Rooms in which a registration counts members. */
+  roomsOf(registration: string): Promise<string[]> {
+    return this.commands.smembers(this.keys.roomsOf(registration));
+  }
+
+  /**
+   * Makes a registration expired at once, so its members stop counting. Expired rather than
+   * removed: if retiring it stops half-way, any relay's sweep finds it and finishes the job.
+   */
+  async expire(registration: string): Promise<void> {
+    await this.commands.zadd(this.keys.relays, 0, registration);
   }
 
   async enter(registration: string, args: EnterArgs): Promise<EnterReply> {

@@ -16,10 +16,17 @@ import type { ClusterTuning } from '../../signaling/cluster/cluster.js';
 const harness = useRelayHarness();
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Short heartbeats so that a dead relay is noticed in about 1.5 s instead of 15 s. */
-const FAST = { heartbeatMs: 200, livenessMs: 1500, reconnectMaxDelayMs: 200, commandTimeoutMs: 2000 } as const;
-/** How soon a killed relay's members must stop counting: liveness, one sweep, and slack for a loaded machine. */
-const DEAD_RELAY_BOUND_MS = FAST.livenessMs + FAST.heartbeatMs + 2500;
+/**
+ * Quick heartbeats and reconnections for the tests. The liveness period stays well above any
+ * event-loop stall a loaded machine may cause (a relay whose registration expires counts
+ * nothing until it registers again), and commands get time enough that a slow machine does
+ * not make the relays fall back on deciding alone.
+ */
+const FAST = { heartbeatMs: 250, livenessMs: 5000, reconnectMaxDelayMs: 200, commandTimeoutMs: 10_000 } as const;
+/** The relay process that gets killed is declared dead 1.5 s after its last heartbeat. */
+const DOOMED = { ...FAST, heartbeatMs: 200, livenessMs: 1500 } as const;
+/** How soon a killed relay's members must stop counting: its liveness, a sweep, and slack for a loaded machine. */
+const DEAD_RELAY_BOUND_MS = DOOMED.livenessMs + FAST.heartbeatMs + 2500;
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -301,7 +308,7 @@ describe('several relays on one Redis [R-73]', () => {
 
 /** The relay in a child process (tests/integration/fixtures/relay-process.ts), to be killed. */
 async function startRelayProcess(keyPrefix: string): Promise<{ url: string; kill(): void }> {
-  const options = { port: 0, redisUrl: redis.url, cluster: { ...FAST, keyPrefix } };
+  const options = { port: 0, redisUrl: redis.url, cluster: { ...DOOMED, keyPrefix } };
   const child = spawn(process.execPath, ['--import', 'tsx', 'tests/integration/fixtures/relay-process.ts', JSON.stringify(options)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
