@@ -23,6 +23,7 @@ import {
 import { BANS_KEY, BAN_DURATION_MS, META_KEY, ROLES_KEY, closedFor, effectiveRole, isBanned } from './moderation.js';
 import { ErrorCode, RoomError } from './errors.js';
 import { writeStreams, type StreamInfo } from '../media/stream-info.js';
+import { StuckConnectionWatchdog } from './stuck-connections.js';
 import { createWebrtcProvider, type CreateRoomProvider, type RoomProvider, type SignalingSocket } from './room-provider.js';
 
 export interface RoomOptions {
@@ -112,6 +113,7 @@ export class Room {
   #ticks = 0;
   /** Since when this member has been reconnecting with nobody else in the room; null otherwise. */
   #aloneSince: number | null = null;
+  readonly #stuckConnections = new StuckConnectionWatchdog();
 
   constructor(options: RoomOptions, callbacks: RoomCallbacks, log?: (line: string) => void) {
     this.roomId = options.roomId;
@@ -371,6 +373,7 @@ export class Room {
       if (clientId !== awareness.clientID && awareness.states.has(clientId) && now - meta.lastUpdated > SILENCE_TIMEOUT_MS) silent.push(clientId);
     }
     if (silent.length > 0) forgetSilentMembers(awareness, silent);
+    this.#stuckConnections.check(this.#provider?.room, now);
     this.#checkGiveUp(now);
   };
 
@@ -398,11 +401,21 @@ export class Room {
     const onConnect = () => {
       if (this.machine.state === 'reconnecting') this.machine.set('connected', 'reconnected');
     };
+    // A browser gone offline keeps its WebSocket open but frozen (Chromium holds even the close
+    // event until it is back), so the socket alone would say nothing for as long as it lasts.
+    const onOnline = () => {
+      if (socket.connected) onConnect();
+    };
+    const events = typeof window === 'undefined' ? undefined : window;
     socket.on('disconnect', onDisconnect);
     socket.on('connect', onConnect);
+    events?.addEventListener('offline', onDisconnect);
+    events?.addEventListener('online', onOnline);
     this.#unfollowSignaling = () => {
       socket.off('disconnect', onDisconnect);
       socket.off('connect', onConnect);
+      events?.removeEventListener('offline', onDisconnect);
+      events?.removeEventListener('online', onOnline);
     };
   }
 

@@ -1,0 +1,56 @@
+/**
+ * Unsticks y-webrtc connections that will never carry anything.
+ *
+ * When two members announce themselves at the same moment — both entering at once, or both
+ * coming back after an outage — each starts a connection to the other ("glare"), and y-webrtc
+ * 10.3 can end in one of two dead states: both data channels open but each side sends on the
+ * one it created and listens to neither (simple-peer's initiator ignores incoming channels),
+ * or one side waits for an answer while the other waits for an offer. Either way the pair
+ * never syncs, and y-webrtc ignores later announces from a peer it still has a connection to.
+ *
+ * So a connection that is not connected *and synced* some seconds after it appeared is
+ * destroyed: y-webrtc then forgets it and announces itself again, and a fresh attempt starts.
+ * Each connection gets its own random grace, so the two ends rarely give up at the same moment
+ * (which would only make them race again); the one that gives up first announces, and the other
+ * answers once its own attempt is given up too.
+ */
+
+/** The part of y-webrtc's WebrtcConn this looks at. */
+interface WebrtcConnLike {
+  connected: boolean;
+  synced: boolean;
+  closed: boolean;
+  peer: { destroy(): void };
+}
+
+const BASE_GRACE_MS = 8000;
+const JITTER_MS = 6000;
+
+export class StuckConnectionWatchdog {
+  /** When each connection was first seen, and how long it may take. */
+  readonly #deadlines = new WeakMap<object, number>();
+  readonly #random: () => number;
+  /** Connections given up so far (for logs and tests). */
+  given = 0;
+
+  constructor(random: () => number = Math.random) {
+    this.#random = random;
+  }
+
+  /** `room` is y-webrtc's Room (provider.room); anything else is ignored. */
+  check(room: unknown, now: number): void {
+    const conns = (room as { webrtcConns?: unknown } | null)?.webrtcConns;
+    if (!(conns instanceof Map)) return;
+    for (const conn of conns.values() as IterableIterator<WebrtcConnLike>) {
+      if (typeof conn !== 'object' || conn === null) continue;
+      let deadline = this.#deadlines.get(conn);
+      if (deadline === undefined) {
+        deadline = now + BASE_GRACE_MS + this.#random() * JITTER_MS;
+        this.#deadlines.set(conn, deadline);
+      }
+      if (conn.closed || (conn.connected && conn.synced) || now < deadline) continue;
+      this.given++;
+      conn.peer.destroy();
+    }
+  }
+}
