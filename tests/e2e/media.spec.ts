@@ -61,6 +61,10 @@ test('[R-30][R-31][R-53] three members see and hear each other; mic and camera o
   await ann.evaluate(() => window.client!.setTrackEnabled(window.media.streams['cam-ann'], 'video', true));
   await expect.poll(() => remoteStream(ben, room, 'cam-ann'), { timeout: 10_000 }).toMatchObject({ video: 'on' });
   await expectVideoPlaying(ben, room, 'cam-ann');
+
+  // Over all this time no healthy connection was given up and redone: per member, one data
+  // connection (y-webrtc) and two media connections (one each way) to each of the other two.
+  for (const page of pages) expect(await page.evaluate(() => window.client!.peerConnectionCount)).toEqual({ created: 6, open: 6 });
 });
 
 test('[R-5] a stream nobody plays is not sent; playing starts the upload, stopping ends it', async ({ browser }) => {

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { StuckConnectionWatchdog } from '../../src/lib/rooms/stuck-connections.js';
 
-function conn(state: { connected?: boolean; synced?: boolean; closed?: boolean } = {}) {
-  const c = { connected: false, synced: false, closed: false, destroyed: 0, ...state, peer: { destroy: () => c.destroyed++ } };
+function conn(state: { connected?: boolean; closed?: boolean } = {}) {
+  const listeners: (() => void)[] = [];
+  const c = {
+    connected: false,
+    closed: false,
+    destroyed: 0,
+    ...state,
+    receive: () => listeners.splice(0).forEach((listener) => listener()),
+    peer: { destroy: () => c.destroyed++, once: (_event: 'data', listener: () => void) => listeners.push(listener) },
+  };
   return c;
 }
 
@@ -11,10 +19,11 @@ describe('stuck y-webrtc connections are given up [R-51][R-52]', () => {
     const watchdog = new StuckConnectionWatchdog(() => 0.5); // grace 8 s + 3 s
     const stuck = conn();
     const deaf = conn({ connected: true }); // connected, but nothing ever arrives
-    const healthy = conn({ connected: true, synced: true });
+    const healthy = conn({ connected: true });
     const room = { webrtcConns: new Map<string, unknown>([['a', stuck], ['b', deaf], ['c', healthy]]) };
 
     watchdog.check(room, 0);
+    healthy.receive(); // sync and awareness messages arrive on a live connection
     watchdog.check(room, 10_999);
     expect([stuck.destroyed, deaf.destroyed, healthy.destroyed]).toEqual([0, 0, 0]);
 

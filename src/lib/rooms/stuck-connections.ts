@@ -8,8 +8,9 @@
  * or one side waits for an answer while the other waits for an offer. Either way the pair
  * never syncs, and y-webrtc ignores later announces from a peer it still has a connection to.
  *
- * So a connection that is not connected *and synced* some seconds after it appeared is
- * destroyed: y-webrtc then forgets it and announces itself again, and a fresh attempt starts.
+ * So a connection that has not connected *and received data* some seconds after it appeared
+ * is destroyed (a live one receives sync and awareness messages at once; y-webrtc's own
+ * `synced` flag cannot tell, as it is only set while the whole room is unsynced): y-webrtc then forgets it and announces itself again, and a fresh attempt starts.
  * Each connection gets its own random grace, so the two ends rarely give up at the same moment
  * (which would only make them race again); the one that gives up first announces, and the other
  * answers once its own attempt is given up too.
@@ -18,9 +19,9 @@
 /** The part of y-webrtc's WebrtcConn this looks at. */
 interface WebrtcConnLike {
   connected: boolean;
-  synced: boolean;
   closed: boolean;
-  peer: { destroy(): void };
+  /** simple-peer: a stream that emits what arrives as `data`. */
+  peer: { destroy(): void; once(event: 'data', listener: () => void): unknown };
 }
 
 const BASE_GRACE_MS = 8000;
@@ -29,6 +30,8 @@ const JITTER_MS = 6000;
 export class StuckConnectionWatchdog {
   /** When each connection was first seen, and how long it may take. */
   readonly #deadlines = new WeakMap<object, number>();
+  /** Connections something has arrived on. */
+  readonly #heard = new WeakSet<object>();
   readonly #random: () => number;
   /** Connections given up so far (for logs and tests). */
   given = 0;
@@ -47,8 +50,9 @@ export class StuckConnectionWatchdog {
       if (deadline === undefined) {
         deadline = now + BASE_GRACE_MS + this.#random() * JITTER_MS;
         this.#deadlines.set(conn, deadline);
+        conn.peer.once('data', () => this.#heard.add(conn));
       }
-      if (conn.closed || (conn.connected && conn.synced) || now < deadline) continue;
+      if (conn.closed || (conn.connected && this.#heard.has(conn)) || now < deadline) continue;
       this.given++;
       conn.peer.destroy();
     }
