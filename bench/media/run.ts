@@ -94,14 +94,15 @@ function enterAndWatch(page: Page, room: string, expected: number): Promise<numb
   );
 }
 
-async function rtpTotals(page: Page, room: string): Promise<{ frames: number[]; bytesSent: number }> {
+/** framesDecoded keyed by the peer connection's position and inbound-rtp id (a retried connection is a new key). */
+async function rtpTotals(page: Page, room: string): Promise<{ frames: Record<string, number>; bytesSent: number }> {
   return page.evaluate(async (roomId) => {
     const { incoming, outgoing } = window.client!.mediaConnections(roomId);
-    const frames: number[] = [];
+    const frames: Record<string, number> = {};
     let bytesSent = 0;
     for (const pc of incoming) {
       (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video') frames.push(Number(s.framesDecoded ?? 0));
+        if (s.type === 'inbound-rtp' && s.kind === 'video') frames[`${window.client!.mediaConnections(roomId).incoming.indexOf(pc)}:${String(s.ssrc)}`] = Number(s.framesDecoded ?? 0);
       });
     }
     for (const pc of outgoing) {
@@ -131,7 +132,10 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
     const after = await Promise.all(pages.map((page) => rtpTotals(page, room)));
     const seconds = (Date.now() - t0) / 1000;
     const cpuPercent = ((chromiumCpuSeconds() - cpuBefore) / seconds) * 100;
-    const fps = after.flatMap((a, i) => a.frames.map((frames, j) => (frames - (before[i].frames[j] ?? 0)) / seconds)).sort((a, b) => a - b);
+    // Videos present for the whole window only (one redone meanwhile has new keys).
+    const fps = after
+      .flatMap((a, i) => Object.entries(a.frames).flatMap(([key, frames]) => (key in before[i].frames ? [(frames - before[i].frames[key]) / seconds] : [])))
+      .sort((a, b) => a - b);
     const uploads = after.map((a, i) => ((a.bytesSent - before[i].bytesSent) * 8) / seconds / 1e6);
     return {
       peers,
