@@ -115,6 +115,8 @@ interface SetupResult {
   relayRssMbForConnections: number;
   loadgenCpuPercent: number;
   machineCpuPercent: number;
+  /** Machine CPU that went to none of the benchmark's processes: other work competing for the cores. */
+  otherCpuPercent: number;
   skippedPublishes: number;
   unexpectedFrames: number;
   lostConnections: number;
@@ -168,6 +170,8 @@ async function measure(setup: Setup): Promise<SetupResult> {
     const names = [...relays.map((_, i) => `relay ${i + 1}`), ...(redis ? ['redis-server'] : [])];
     const processes = names.map((name, i) => ({ name, cpuPercent: cpu[i], rssMb: rss[i] / 1024, idleRssMb: idleRss[i] / 1024 }));
     const relayUse = processes.filter((p) => p.name.startsWith('relay'));
+    const loadgenCpuPercent = percent(b.selfTicks - a.selfTicks);
+    const machineCpuPercent = ((b.machineBusyTicks - a.machineBusyTicks) / Math.max(1, b.machineTotalTicks - a.machineTotalTicks)) * 100 * cpus().length;
     const sent = b.counters.sent - a.counters.sent;
     const delivered = b.counters.delivered - a.counters.delivered;
     const { ev: _event, ...summary } = latency;
@@ -184,8 +188,9 @@ async function measure(setup: Setup): Promise<SetupResult> {
       processes,
       relayRssMbTotal: relayUse.reduce((sum, p) => sum + p.rssMb, 0),
       relayRssMbForConnections: relayUse.reduce((sum, p) => sum + p.rssMb - p.idleRssMb, 0),
-      loadgenCpuPercent: percent(b.selfTicks - a.selfTicks),
-      machineCpuPercent: ((b.machineBusyTicks - a.machineBusyTicks) / Math.max(1, b.machineTotalTicks - a.machineTotalTicks)) * 100 * cpus().length,
+      loadgenCpuPercent,
+      machineCpuPercent,
+      otherCpuPercent: machineCpuPercent - loadgenCpuPercent - processes.reduce((sum, p) => sum + p.cpuPercent, 0),
       skippedPublishes: b.skippedPublishes - a.skippedPublishes,
       unexpectedFrames: stopped.counters.otherFrames,
       lostConnections: stopped.counters.lost,
@@ -233,6 +238,9 @@ async function main(): Promise<void> {
       `${fmt(result.deliveriesPerSecond)} deliveries/s, p50 ${fmt(result.latency.p50Ms, 2)} ms, p99 ${fmt(result.latency.p99Ms, 2)} ms, ` +
         `relay RSS ${fmt(result.relayRssMbTotal, 1)} MB (load average now ${loadAverage()})`,
     );
+    if (result.otherCpuPercent > 30) {
+      console.warn(`  WARNING: ${fmt(result.otherCpuPercent)} % of a core went to other processes during the window: the latencies include their interference`);
+    }
     if (result.skippedPublishes || result.unexpectedFrames || result.lostConnections) {
       console.warn(`  WARNING: ${result.skippedPublishes} publishes skipped, ${result.unexpectedFrames} unexpected frames, ${result.lostConnections} lost connections`);
     }
@@ -247,7 +255,7 @@ async function main(): Promise<void> {
     ['relay RSS, MB (sum; of which since clients came)', ...column((r) => `${fmt(r.relayRssMbTotal, 1)} (${fmt(r.relayRssMbForConnections, 1)})`)],
     ['per process: CPU % of a core, RSS MB', ...column((r) => r.processes.map((p) => `${p.name} ${fmt(p.cpuPercent)} %, ${fmt(p.rssMb, 1)}`).join('; '))],
     ['load generator CPU %', ...column((r) => fmt(r.loadgenCpuPercent))],
-    ['machine CPU %, of 200', ...column((r) => fmt(r.machineCpuPercent))],
+    ['machine CPU %, of 200 (of which other processes)', ...column((r) => `${fmt(r.machineCpuPercent)} (${fmt(r.otherCpuPercent)})`)],
   ];
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
   console.log(`\n${rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col])).join(' | ')).join('\n')}\n`);

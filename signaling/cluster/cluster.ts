@@ -30,6 +30,8 @@ export interface ClusterTuning {
   log: ClusterLog;
 }
 
+const FAILURE_LOG_INTERVAL_MS = 60_000;
+
 export const DEFAULT_CLUSTER_TUNING: Readonly<ClusterTuning> = Object.freeze({
   keyPrefix: DEFAULT_KEY_PREFIX,
   // Three heartbeats fit in one liveness period, so one slow or lost heartbeat is no death.
@@ -61,13 +63,16 @@ export class Cluster {
   readonly #bus: TopicBus;
   readonly #presence: SharedPresence;
   readonly #adopt: ClusterHooks['adopt'];
+  readonly #log: ClusterLog;
   #failures = 0;
+  #lastFailureLogged = 0;
 
   constructor(url: string, tuning: Partial<ClusterTuning>, hooks: ClusterHooks) {
     const settings: ClusterTuning = { ...DEFAULT_CLUSTER_TUNING, ...tuning };
     const processId = randomBytes(PROCESS_ID_BYTES / 2).toString('hex');
     const keys = new ClusterKeys(settings.keyPrefix);
-    const failed = () => void this.#failures++;
+    this.#log = settings.log;
+    const failed = (err: unknown) => this.#failed(err);
     this.#link = new RedisLink(url, settings, settings.log, {
       commandsReady: () => this.#presence.register(),
       subscriberReady: () => this.#bus.resubscribe(),
@@ -82,6 +87,19 @@ export class Cluster {
       settings.log,
     );
     this.#adopt = hooks.adopt;
+  }
+
+  /**
+   * A command failed while Redis seemed up (a timeout, an error reply): the request it served
+   * was answered from this relay's own rooms. Counted always, logged at most once a minute;
+   * failures while the link is down are the outage already logged by link.ts.
+   */
+  #failed(err: unknown): void {
+    this.#failures++;
+    if (this.#link.state !== 'connected' || Date.now() - this.#lastFailureLogged < FAILURE_LOG_INTERVAL_MS) return;
+    this.#lastFailureLogged = Date.now();
+    const reason = err instanceof Error ? err.message : String(err);
+    this.#log.warn(`relay: redis command failed (${reason}); answered from this relay's own rooms (see relay_redis_failures_total)`);
   }
 
   status(): ClusterStatus {

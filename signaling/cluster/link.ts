@@ -9,8 +9,17 @@
  * view at once, and on the way back it re-registers everything it holds (presence.ts), which a
  * replay of stale commands could only spoil.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import { redactRedisUrl } from '../options.js';
+
+/**
+ * ioredis is loaded when the first link is made, not when the relay's modules are: a relay
+ * without REDIS_URL runs with exactly the modules (and heap) it had before Redis support.
+ */
+function redisClass(): typeof Redis {
+  return (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
+}
 
 /** `connecting`: never reached yet; `disconnected`: lost, or unreachable, and retrying. */
 export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -58,6 +67,7 @@ export class RedisLink {
     private readonly events: LinkEvents,
   ) {
     this.#url = redactRedisUrl(url);
+    const Redis = redisClass();
     const common: RedisOptions = {
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
