@@ -187,6 +187,21 @@ describe('several relays on one Redis [R-73]', () => {
     expect(await enter(a1, room, 'join')).toMatchObject({ type: 'room-error', code: 'ROOM_NOT_FOUND' });
   });
 
+  it('[R-73] a connection\'s frames keep their order while its room request waits for Redis', async () => {
+    const { a, b } = await relayPair();
+    const room = uniqueTopic('order');
+    const [a1, askB] = await Promise.all([harness.client(a.url), harness.client(b.url)]);
+    // Sent back to back: the unsubscribe arrives while the entry is still in Redis, and must
+    // not overtake it (else it would find nothing to leave, and the entry would stay).
+    a1.send({ type: 'room-enter', id: 'first', room, mode: 'create' });
+    a1.send({ type: 'unsubscribe', topics: [room] });
+    a1.send({ type: 'room-enter', id: 'second', room, mode: 'join' });
+    expect(await a1.next((f) => f.id === 'first')).toMatchObject({ type: 'room-entered', created: true, members: 1 });
+    // The room had no member left after the unsubscribe and no destroyDelay: it was gone.
+    expect(await a1.next((f) => f.id === 'second')).toMatchObject({ type: 'room-error', code: 'ROOM_NOT_FOUND' });
+    expect(await roomInfo(askB, room)).toMatchObject({ exists: false, members: 0 });
+  });
+
   it('[R-3][R-73] the cap on rooms with a destroyDelay counts such rooms on every relay', async () => {
     const { a, b } = await relayPair({ maxDelayedRooms: 2 });
     const [a1, b1] = await Promise.all([harness.client(a.url), harness.client(b.url)]);
@@ -207,25 +222,31 @@ describe('several relays on one Redis [R-73]', () => {
       timeoutMs: 10_000,
       what: 'the relay process to connect to redis',
     });
-    const [shared, onlyThere] = [uniqueTopic('shared'), uniqueTopic('only')];
-    const [d1, d2, b1] = await Promise.all([harness.client(doomed.url), harness.client(doomed.url), harness.client(b.url)]);
+    const [shared, onlyThere, delayed] = [uniqueTopic('shared'), uniqueTopic('only'), uniqueTopic('delayed')];
+    const [d1, d2, d3, b1] = await Promise.all([doomed, doomed, doomed, b].map((relay) => harness.client(relay.url)));
     expect(await enter(d1, shared, 'create')).toMatchObject({ created: true });
     expect(await enter(b1, shared, 'join')).toMatchObject({ members: 2 });
     expect(await enter(d2, onlyThere, 'create')).toMatchObject({ created: true });
+    expect(await enter(d3, delayed, 'create', { destroyDelay: 2 })).toMatchObject({ created: true });
     expect(await roomInfo(b1, onlyThere)).toMatchObject({ exists: true, members: 1 });
 
     doomed.kill();
     const killedAt = Date.now();
     await until(
       async () => {
-        const [s, o] = await Promise.all([roomInfo(b1, shared), roomInfo(b1, onlyThere)]);
-        return s.members === 1 && !o.exists;
+        const [s, o, d] = await Promise.all([roomInfo(b1, shared), roomInfo(b1, onlyThere), roomInfo(b1, delayed)]);
+        return s.members === 1 && !o.exists && d.members === 0;
       },
       { timeoutMs: DEAD_RELAY_BOUND_MS + 5000, intervalMs: 100, what: "the killed relay's members to stop counting" },
     );
-    expect(Date.now() - killedAt).toBeLessThan(DEAD_RELAY_BOUND_MS);
+    const noticed = Date.now();
+    expect(noticed - killedAt).toBeLessThan(DEAD_RELAY_BOUND_MS);
     // The room only the dead relay held is free to be made again.
     expect(await enter(b1, onlyThere, 'create')).toMatchObject({ created: true, members: 1 });
+    // A room with a destroyDelay outlives the relay by that delay, as if its member had left [R-3].
+    expect(await roomInfo(b1, delayed)).toEqual({ room: delayed, exists: true, members: 0, destroyDelay: 2 });
+    await until(async () => !(await roomInfo(b1, delayed)).exists, { timeoutMs: 6000, intervalMs: 100, what: 'the delayed room to go' });
+    expect(Date.now() - noticed).toBeGreaterThan(1000);
   }, 30_000);
 
   it('[R-73] Redis restarted: relays serve their own clients meanwhile, say so, then deliver across relays again', async () => {
