@@ -100,9 +100,9 @@ async function rtpTotals(page: Page, room: string): Promise<{ frames: Record<str
     const { incoming, outgoing } = window.client!.mediaConnections(roomId);
     const frames: Record<string, number> = {};
     let bytesSent = 0;
-    for (const pc of incoming) {
+    for (const [index, pc] of incoming.entries()) {
       (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video') frames[`${window.client!.mediaConnections(roomId).incoming.indexOf(pc)}:${String(s.ssrc)}`] = Number(s.framesDecoded ?? 0);
+        if (s.type === 'inbound-rtp' && s.kind === 'video') frames[`${index}:${String(s.ssrc)}`] = Number(s.framesDecoded ?? 0);
       });
     }
     for (const pc of outgoing) {

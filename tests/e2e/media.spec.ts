@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Browser, type Page } from '@playwright/test';
 import { call, uniqueRoom } from './support/room-client';
 import { startStockRelay } from '../support/stock-relay';
 import { audioEnergy, expectAudioArriving, expectVideoPlaying, openMediaMember, play, playerStates, publishCamera } from './support/media';
@@ -8,6 +8,16 @@ test.afterEach(async ({ browser }) => {
 });
 
 const streamIds = (page: Page, roomId: string) => page.evaluate((id) => (window.client?.room(id)?.streams ?? []).map((s) => s.streamId).sort(), roomId);
+/** Ann and Ben in `room`; Ann publishes her camera as `cam` and Ben sees it announced. */
+async function annPublishesToBen(browser: Browser, room: string, relayUrl?: string): Promise<{ ann: Page; ben: Page }> {
+  const ann = await openMediaMember(browser, 'ann', { relayUrl });
+  const ben = await openMediaMember(browser, 'ben', { relayUrl });
+  for (const page of [ann, ben]) await call(page, 'enterRoom', { roomId: room });
+  await publishCamera(ann, room, 'cam');
+  await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+  return { ann, ben };
+}
+
 const remoteStream = (page: Page, roomId: string, streamId: string) =>
   page.evaluate(([room, id]) => window.client?.room(room)?.streams.find((s) => s.streamId === id) ?? null, [roomId, streamId] as const);
 
@@ -69,14 +79,9 @@ test('[R-30][R-31][R-53] three members see and hear each other; mic and camera o
 
 test('[R-5] a stream nobody plays is not sent; playing starts the upload, stopping ends it', async ({ browser }) => {
   const room = uniqueRoom('idle');
-  const ann = await openMediaMember(browser, 'ann');
-  const ben = await openMediaMember(browser, 'ben');
-  for (const page of [ann, ben]) await call(page, 'enterRoom', { roomId: room });
-  await publishCamera(ann, room, 'cam');
-  await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+  const { ann, ben } = await annPublishesToBen(browser, room);
   await ann.waitForTimeout(2000);
-  const idle = await ann.evaluate((id) => ({ connections: window.client!.mediaConnections(id).outgoing.length, bytes: 0 }), room);
-  expect(idle.connections).toBe(0);
+  expect(await ann.evaluate((id) => window.client!.mediaConnections(id).outgoing.length, room)).toBe(0);
   expect(await ann.evaluate((id) => window.media.bytesSent(id), room)).toBe(0);
 
   await play(ben, room, 'cam');
@@ -140,11 +145,7 @@ test('[R-61][R-14] one camera into two rooms is one capture; leaving one room ke
 
 test('[R-53] a broken media connection comes back: the player sees failed, then playing again', async ({ browser }) => {
   const room = uniqueRoom('recover');
-  const ann = await openMediaMember(browser, 'ann');
-  const ben = await openMediaMember(browser, 'ben');
-  for (const page of [ann, ben]) await call(page, 'enterRoom', { roomId: room });
-  await publishCamera(ann, room, 'cam');
-  await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+  const { ann, ben } = await annPublishesToBen(browser, room);
   await play(ben, room, 'cam');
   await expectVideoPlaying(ben, room, 'cam');
 
@@ -157,11 +158,7 @@ test('[R-53] a broken media connection comes back: the player sees failed, then 
 
 test('[R-30] device switch without renegotiation; a screen share is a second stream that ends with the share', async ({ browser }) => {
   const room = uniqueRoom('devices');
-  const ann = await openMediaMember(browser, 'ann');
-  const ben = await openMediaMember(browser, 'ben');
-  for (const page of [ann, ben]) await call(page, 'enterRoom', { roomId: room });
-  await publishCamera(ann, room, 'cam');
-  await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+  const { ann, ben } = await annPublishesToBen(browser, room);
   await play(ben, room, 'cam');
   await expectVideoPlaying(ben, room, 'cam');
 
@@ -249,11 +246,7 @@ test('[R-70] media works against a stock y-webrtc server too (signals on their o
   const stock = await startStockRelay();
   try {
     const room = uniqueRoom('stock-media');
-    const ann = await openMediaMember(browser, 'ann', { relayUrl: stock.url });
-    const ben = await openMediaMember(browser, 'ben', { relayUrl: stock.url });
-    for (const page of [ann, ben]) await call(page, 'enterRoom', { roomId: room });
-    await publishCamera(ann, room, 'cam');
-    await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+    const { ben } = await annPublishesToBen(browser, room, stock.url);
     await play(ben, room, 'cam');
     await expectVideoPlaying(ben, room, 'cam');
   } finally {

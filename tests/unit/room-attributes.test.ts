@@ -2,42 +2,21 @@
  * Room attributes [R-21] and member attributes [R-22] through RoomClient on the in-memory
  * network: what everyone sees, the events that say so, and the limits.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/lib/rooms/errors.js';
 import { MEMBER_ATTRIBUTE_LIMITS, ROOM_ATTRIBUTE_LIMITS } from '../../src/lib/rooms/schema.js';
-import { MemoryNetwork } from './support/memory-network.js';
-import { Tabs, type Tab } from './support/tabs.js';
+import { useTabs, type Tab } from './support/tabs.js';
+import { rejectionCode } from './support/error-code.js';
 
 const ROOM = 'attributes';
 
-let network: MemoryNetwork;
-let tabs: Tabs;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  network = new MemoryNetwork();
-  tabs = new Tabs(network);
-});
+const world = useTabs();
 
-afterEach(async () => {
-  await tabs.closeAll();
-  vi.useRealTimers();
-});
-
-async function roomWith(...names: string[]): Promise<Tab[]> {
-  const opened = names.map((name) => tabs.open(name));
-  for (const tab of opened) await tab.client.enterRoom({ roomId: ROOM });
-  return opened;
+function roomWith(...names: string[]): Promise<Tab[]> {
+  return world.tabs.enterAll(ROOM, names);
 }
 
-async function codeOf(operation: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await operation;
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-  return undefined;
-}
 
 function attributesOf(viewer: Tab, userId: string): Record<string, string> | undefined {
   return viewer.client.room(ROOM)?.members.find((m) => m.userId === userId)?.attributes;
@@ -68,11 +47,11 @@ describe('room attributes [R-21]', () => {
 
   it('[R-21] the same key written at once by two members ends with one value everywhere', async () => {
     const [alice, bob] = await roomWith('alice', 'bob');
-    network.setDelivery('manual');
+    world.network.setDelivery('manual');
 
     await alice.client.setRoomAttributes(ROOM, { topic: 'from alice' });
     await bob.client.setRoomAttributes(ROOM, { topic: 'from bob' });
-    network.setDelivery('immediate');
+    world.network.setDelivery('immediate');
 
     const topic = alice.client.room(ROOM)?.attributes.topic;
     expect(['from alice', 'from bob']).toContain(topic);
@@ -91,7 +70,7 @@ describe('room attributes [R-21]', () => {
       alice.client.setRoomAttributes(ROOM, { n: 42 as unknown as string }),
       alice.client.setRoomAttributes(ROOM, { '': 'empty key' }),
     ];
-    for (const attempt of attempts) expect(await codeOf(attempt)).toBe(ErrorCode.ATTRIBUTE_LIMIT);
+    for (const attempt of attempts) expect(await rejectionCode(attempt)).toBe(ErrorCode.ATTRIBUTE_LIMIT);
 
     expect(bob.client.room(ROOM)?.attributes).toEqual({ kept: 'yes' });
     expect(alice.client.room(ROOM)?.attributes).toEqual({ kept: 'yes' });
@@ -152,7 +131,7 @@ describe('member attributes [R-22]', () => {
       bob.client.setMemberAttributes(ROOM, { note: 'v'.repeat(MEMBER_ATTRIBUTE_LIMITS.maxValueBytes + 1) }),
       bob.client.setMemberAttributes(ROOM, tooMany),
     ];
-    for (const attempt of attempts) expect(await codeOf(attempt)).toBe(ErrorCode.ATTRIBUTE_LIMIT);
+    for (const attempt of attempts) expect(await rejectionCode(attempt)).toBe(ErrorCode.ATTRIBUTE_LIMIT);
 
     expect(attributesOf(alice, 'bob')).toEqual({ hand: 'raised' });
     expect(alice.of('memberUpdated', ROOM)).toHaveLength(1);

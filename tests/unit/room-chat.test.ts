@@ -2,45 +2,25 @@
  * Chat [R-20][R-52] through RoomClient on the in-memory network: content and size, one order
  * for everyone whatever the network does, late joiners, and messages sent while cut off.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/lib/rooms/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../src/lib/rooms/schema.js';
-import { MemoryNetwork } from './support/memory-network.js';
-import { Tabs, type Tab } from './support/tabs.js';
+import { useTabs, type Tab } from './support/tabs.js';
+import { rejectionCode } from './support/error-code.js';
 
 const ROOM = 'chat';
 
-let network: MemoryNetwork;
-let tabs: Tabs;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(async () => {
-  await tabs.closeAll();
-  vi.useRealTimers();
-});
+const world = useTabs();
 
 function start(seed = 1): void {
-  network = new MemoryNetwork({ seed });
-  tabs = new Tabs(network);
+  world.restart(seed);
 }
 
-async function roomWith(...names: string[]): Promise<Tab[]> {
-  const opened = names.map((name) => tabs.open(name));
-  for (const tab of opened) await tab.client.enterRoom({ roomId: ROOM });
-  return opened;
+function roomWith(...names: string[]): Promise<Tab[]> {
+  return world.tabs.enterAll(ROOM, names);
 }
 
-async function codeOf(operation: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await operation;
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-  return undefined;
-}
 
 /** How often each text occurs: {} when none does more than once. */
 function duplicates(texts: string[]): Record<string, number> {
@@ -67,8 +47,8 @@ describe('messages [R-20]', () => {
     start();
     const [alice, bob] = await roomWith('alice', 'bob');
 
-    expect(await codeOf(alice.client.sendMessage(ROOM, 'x'.repeat(MAX_MESSAGE_BYTES + 1)))).toBe(ErrorCode.MESSAGE_TOO_LARGE);
-    expect(await codeOf(alice.client.sendMessage(ROOM, { type: 'blob', payload: 'x'.repeat(MAX_MESSAGE_BYTES) }))).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+    expect(await rejectionCode(alice.client.sendMessage(ROOM, 'x'.repeat(MAX_MESSAGE_BYTES + 1)))).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+    expect(await rejectionCode(alice.client.sendMessage(ROOM, { type: 'blob', payload: 'x'.repeat(MAX_MESSAGE_BYTES) }))).toBe(ErrorCode.MESSAGE_TOO_LARGE);
     expect(bob.of('message', ROOM)).toEqual([]);
 
     await alice.client.sendMessage(ROOM, 'x'.repeat(MAX_MESSAGE_BYTES));
@@ -79,7 +59,7 @@ describe('messages [R-20]', () => {
     start();
     const [alice] = await roomWith('alice');
 
-    expect(await codeOf(alice.client.sendMessage('elsewhere', 'hi'))).toBe(ErrorCode.NOT_IN_ROOM);
+    expect(await rejectionCode(alice.client.sendMessage('elsewhere', 'hi'))).toBe(ErrorCode.NOT_IN_ROOM);
   });
 });
 
@@ -88,16 +68,16 @@ describe('order and delivery [R-52]', () => {
   it.each([1, 2, 3, 4, 5])('[R-52] messages sent at once by three members end in one order for everyone (seed %i)', async (seed) => {
     start(seed);
     const members = await roomWith('alice', 'bob', 'carol');
-    network.setDelivery('manual');
+    world.network.setDelivery('manual');
 
     for (let round = 1; round <= 3; round++) {
       for (const tab of members) {
         await tab.client.sendMessage(ROOM, `${tab.name} ${round}`);
         // Some messages get through between sends, others wait: a little of everything.
-        for (let i = 0; i < seed; i++) network.deliverNext();
+        for (let i = 0; i < seed; i++) world.network.deliverNext();
       }
     }
-    network.setDelivery('immediate');
+    world.network.setDelivery('immediate');
 
     const order = members[0].history(ROOM);
     expect(order).toHaveLength(9);
@@ -129,14 +109,14 @@ describe('order and delivery [R-52]', () => {
     const [alice, bob, carol] = await roomWith('alice', 'bob', 'carol');
     await alice.client.sendMessage(ROOM, 'before');
 
-    network.goOffline(bob.endpoint);
+    world.network.goOffline(bob.endpoint);
     await bob.client.sendMessage(ROOM, 'bob while offline 1');
     await alice.client.sendMessage(ROOM, 'alice meanwhile');
     await vi.advanceTimersByTimeAsync(20_000);
     await bob.client.sendMessage(ROOM, 'bob while offline 2');
     expect(alice.messageEvents(ROOM)).not.toContain('bob while offline 1');
 
-    network.goOnline(bob.endpoint);
+    world.network.goOnline(bob.endpoint);
     await vi.advanceTimersByTimeAsync(5000);
 
     const order = alice.history(ROOM);
@@ -151,12 +131,12 @@ describe('order and delivery [R-52]', () => {
   it('[R-52] sent alone while the relay is away, delivered to whoever meets the sender once it is back', async () => {
     start();
     const [alice] = await roomWith('alice');
-    network.relayDown(alice.endpoint);
+    world.network.relayDown(alice.endpoint);
     await alice.client.sendMessage(ROOM, 'anyone there?');
 
     const [bob] = await roomWith('bob');
     expect(bob.messageEvents(ROOM)).toEqual([]);
-    network.relayUp(alice.endpoint);
+    world.network.relayUp(alice.endpoint);
 
     expect(bob.messageEvents(ROOM)).toEqual(['anyone there?']);
     expect(bob.members(ROOM)).toEqual(['alice', 'bob']);
@@ -166,7 +146,7 @@ describe('order and delivery [R-52]', () => {
     start();
     const [alice, bob] = await roomWith('alice', 'bob');
 
-    network.relayDown();
+    world.network.relayDown();
     await alice.client.sendMessage(ROOM, 'over the peer connection');
 
     expect(bob.messageEvents(ROOM)).toEqual(['over the peer connection']);

@@ -3,47 +3,31 @@
  * relay (pong only) and against ours (presence extension): what succeeds, what fails with
  * which code, and that a failure changes nothing.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/lib/rooms/errors.js';
 import { createRoomClient } from '../../src/lib/rooms/client.js';
-import { MemoryNetwork } from './support/memory-network.js';
 import { presenceRelay, stockRelay, type FakeRelay } from './support/fake-relay.js';
-import { Tabs } from './support/tabs.js';
+import { useTabs } from './support/tabs.js';
+import { rejectionCode } from './support/error-code.js';
 
-let network: MemoryNetwork;
 let relay: FakeRelay;
-let tabs: Tabs;
+
+const world = useTabs();
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  network = new MemoryNetwork();
-  relay = presenceRelay(network);
-  tabs = new Tabs(network);
+  relay = presenceRelay(world.network);
 });
 
-afterEach(async () => {
-  await tabs.closeAll();
-  vi.useRealTimers();
-});
-
-async function codeOf(operation: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await operation;
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-  return undefined;
-}
 
 describe('entering against a stock y-webrtc relay [R-10]', () => {
   it('[R-10] enterRoom works; createRoom and joinRoom say they cannot check, and leave nothing behind', async () => {
     const stock = stockRelay();
-    const alice = tabs.open('alice', { relay: stock });
-    const bob = tabs.open('bob', { relay: stock });
+    const alice = world.tabs.open('alice', { relay: stock });
+    const bob = world.tabs.open('bob', { relay: stock });
     await alice.client.enterRoom({ roomId: 'lobby' });
 
-    expect(await codeOf(bob.client.createRoom({ roomId: 'lobby' }))).toBe(ErrorCode.PRESENCE_UNSUPPORTED);
-    expect(await codeOf(bob.client.joinRoom('lobby'))).toBe(ErrorCode.PRESENCE_UNSUPPORTED);
+    expect(await rejectionCode(bob.client.createRoom({ roomId: 'lobby' }))).toBe(ErrorCode.PRESENCE_UNSUPPORTED);
+    expect(await rejectionCode(bob.client.joinRoom('lobby'))).toBe(ErrorCode.PRESENCE_UNSUPPORTED);
     expect(bob.client.roomIds).toEqual([]);
     expect(alice.members('lobby')).toEqual(['alice']);
 
@@ -54,11 +38,11 @@ describe('entering against a stock y-webrtc relay [R-10]', () => {
 
 describe('create and join with the presence extension [R-11][R-12]', () => {
   it('[R-11] createRoom of a room that exists: ROOM_ALREADY_EXISTS, and the creator is not disturbed', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
     await alice.client.createRoom({ roomId: 'r' });
 
-    expect(await codeOf(bob.client.createRoom({ roomId: 'r' }))).toBe(ErrorCode.ROOM_ALREADY_EXISTS);
+    expect(await rejectionCode(bob.client.createRoom({ roomId: 'r' }))).toBe(ErrorCode.ROOM_ALREADY_EXISTS);
     expect(bob.client.roomIds).toEqual([]);
     expect(bob.states('r')).toEqual(['connecting(entering)', `disconnected(${ErrorCode.ROOM_ALREADY_EXISTS})`]);
     expect(alice.members('r')).toEqual(['alice']);
@@ -66,10 +50,10 @@ describe('create and join with the presence extension [R-11][R-12]', () => {
   });
 
   it('[R-12] joinRoom of a missing room: ROOM_NOT_FOUND; of an existing one, it joins', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
 
-    expect(await codeOf(bob.client.joinRoom('r'))).toBe(ErrorCode.ROOM_NOT_FOUND);
+    expect(await rejectionCode(bob.client.joinRoom('r'))).toBe(ErrorCode.ROOM_NOT_FOUND);
     expect(bob.client.roomIds).toEqual([]);
 
     await alice.client.createRoom({ roomId: 'r' });
@@ -79,22 +63,22 @@ describe('create and join with the presence extension [R-11][R-12]', () => {
   });
 
   it('[R-11] two tabs creating the same room at once: exactly one wins', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
 
-    const results = await Promise.all([codeOf(alice.client.createRoom({ roomId: 'r' })), codeOf(bob.client.createRoom({ roomId: 'r' }))]);
+    const results = await Promise.all([rejectionCode(alice.client.createRoom({ roomId: 'r' })), rejectionCode(bob.client.createRoom({ roomId: 'r' }))]);
 
     expect(results.sort()).toEqual([ErrorCode.ROOM_ALREADY_EXISTS, undefined].sort());
   });
 
   it('[R-41] a wrong password: WRONG_PASSWORD, disconnected(wrong-password), and nothing of the room seen', async () => {
     vi.useRealTimers(); // the password check is real PBKDF2 work, not timers
-    const alice = tabs.open('alice', { relay });
-    const mallory = tabs.open('mallory', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const mallory = world.tabs.open('mallory', { relay });
     await alice.client.createRoom({ roomId: 'secret' }, { password: 'right' });
     await alice.client.sendMessage('secret', 'for members only');
 
-    expect(await codeOf(mallory.client.enterRoom({ roomId: 'secret' }, { password: 'wrong' }))).toBe(ErrorCode.WRONG_PASSWORD);
+    expect(await rejectionCode(mallory.client.enterRoom({ roomId: 'secret' }, { password: 'wrong' }))).toBe(ErrorCode.WRONG_PASSWORD);
 
     expect(mallory.states('secret').at(-1)).toBe('disconnected(wrong-password)');
     expect(mallory.of('message', 'secret')).toEqual([]);
@@ -105,14 +89,14 @@ describe('create and join with the presence extension [R-11][R-12]', () => {
 
 describe('limits and validation [R-16][R-2]', () => {
   it('[R-16] five rooms at once by default; the sixth is ROOM_LIMIT_EXCEEDED and changes nothing', async () => {
-    const alice = tabs.open('alice', { relay });
+    const alice = world.tabs.open('alice', { relay });
     for (let i = 1; i <= 5; i++) await alice.client.enterRoom({ roomId: `r${i}` });
     const eventsBefore = alice.events.length;
 
-    expect(await codeOf(alice.client.enterRoom({ roomId: 'r6' }))).toBe(ErrorCode.ROOM_LIMIT_EXCEEDED);
+    expect(await rejectionCode(alice.client.enterRoom({ roomId: 'r6' }))).toBe(ErrorCode.ROOM_LIMIT_EXCEEDED);
     expect(alice.client.roomIds).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
     expect(alice.events.length).toBe(eventsBefore);
-    expect(network.membersOf('r6')).toBe(0);
+    expect(world.network.membersOf('r6')).toBe(0);
 
     await alice.client.leaveRoom('r3');
     await alice.client.enterRoom({ roomId: 'r6' });
@@ -120,11 +104,11 @@ describe('limits and validation [R-16][R-2]', () => {
   });
 
   it('[R-16] the limit is configurable, and rooms being entered count against it', async () => {
-    const alice = tabs.open('alice', { relay, maxRooms: 2 });
+    const alice = world.tabs.open('alice', { relay, maxRooms: 2 });
     const first = alice.client.enterRoom({ roomId: 'a' });
     const second = alice.client.enterRoom({ roomId: 'b' });
 
-    expect(await codeOf(alice.client.enterRoom({ roomId: 'c' }))).toBe(ErrorCode.ROOM_LIMIT_EXCEEDED);
+    expect(await rejectionCode(alice.client.enterRoom({ roomId: 'c' }))).toBe(ErrorCode.ROOM_LIMIT_EXCEEDED);
     await Promise.all([first, second]);
     expect(alice.client.roomIds).toEqual(['a', 'b']);
   });
@@ -136,11 +120,11 @@ describe('limits and validation [R-16][R-2]', () => {
   });
 
   it('[R-2] an invalid room id fails before any network work', async () => {
-    const alice = tabs.open('alice', { relay });
+    const alice = world.tabs.open('alice', { relay });
 
-    expect(await codeOf(alice.client.enterRoom({ roomId: 'no spaces' }))).toBe(ErrorCode.INVALID_ROOM_ID);
-    expect(await codeOf(alice.client.enterRoom({ roomId: 'x'.repeat(33) }))).toBe(ErrorCode.INVALID_ROOM_ID);
-    expect(await codeOf(alice.client.enterRoom({ roomId: 'ok', roomName: 'n'.repeat(65) }))).toBe(ErrorCode.INVALID_ROOM_NAME);
+    expect(await rejectionCode(alice.client.enterRoom({ roomId: 'no spaces' }))).toBe(ErrorCode.INVALID_ROOM_ID);
+    expect(await rejectionCode(alice.client.enterRoom({ roomId: 'x'.repeat(33) }))).toBe(ErrorCode.INVALID_ROOM_ID);
+    expect(await rejectionCode(alice.client.enterRoom({ roomId: 'ok', roomName: 'n'.repeat(65) }))).toBe(ErrorCode.INVALID_ROOM_NAME);
 
     expect(relay.sockets).toHaveLength(0);
     expect(alice.endpoint.providers.size).toBe(0);
@@ -148,20 +132,20 @@ describe('limits and validation [R-16][R-2]', () => {
   });
 
   it('[R-10] entering a room twice: ALREADY_IN_ROOM, also while the first enter is under way', async () => {
-    const alice = tabs.open('alice', { relay });
+    const alice = world.tabs.open('alice', { relay });
     const entering = alice.client.enterRoom({ roomId: 'r' });
 
-    expect(await codeOf(alice.client.enterRoom({ roomId: 'r' }))).toBe(ErrorCode.ALREADY_IN_ROOM);
+    expect(await rejectionCode(alice.client.enterRoom({ roomId: 'r' }))).toBe(ErrorCode.ALREADY_IN_ROOM);
     await entering;
-    expect(await codeOf(alice.client.enterRoom({ roomId: 'r' }))).toBe(ErrorCode.ALREADY_IN_ROOM);
+    expect(await rejectionCode(alice.client.enterRoom({ roomId: 'r' }))).toBe(ErrorCode.ALREADY_IN_ROOM);
     expect(alice.states('r')).toEqual(['connecting(entering)', 'connected(entered)']);
   });
 });
 
 describe('several rooms, switch and leave [R-1][R-13][R-14][R-15]', () => {
   it('[R-1] one identity in every room the client is in', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
     for (const roomId of ['one', 'two']) {
       await alice.client.enterRoom({ roomId });
       await bob.client.enterRoom({ roomId });
@@ -174,8 +158,8 @@ describe('several rooms, switch and leave [R-1][R-13][R-14][R-15]', () => {
   });
 
   it('[R-13] switchRoom connects to the new room before leaving the old one', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
     await alice.client.enterRoom({ roomId: 'old' });
     await bob.client.enterRoom({ roomId: 'old' });
     await bob.client.enterRoom({ roomId: 'new' });
@@ -191,12 +175,12 @@ describe('several rooms, switch and leave [R-1][R-13][R-14][R-15]', () => {
   });
 
   it('[R-13] a switch that fails leaves the client in the old room, untouched', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
     await alice.client.enterRoom({ roomId: 'old' });
     await bob.client.enterRoom({ roomId: 'old' });
 
-    expect(await codeOf(alice.client.switchRoom('old', { roomId: 'missing' }))).toBe(ErrorCode.ROOM_NOT_FOUND);
+    expect(await rejectionCode(alice.client.switchRoom('old', { roomId: 'missing' }))).toBe(ErrorCode.ROOM_NOT_FOUND);
 
     expect(alice.states('missing')).toEqual(['connecting(switching)', 'disconnected(switch-failed)']);
     expect(alice.states('old')).toEqual(['connecting(entering)', 'connected(entered)']);
@@ -207,7 +191,7 @@ describe('several rooms, switch and leave [R-1][R-13][R-14][R-15]', () => {
   });
 
   it('[R-13] switching to a missing room creates it when asked to', async () => {
-    const alice = tabs.open('alice', { relay });
+    const alice = world.tabs.open('alice', { relay });
     await alice.client.enterRoom({ roomId: 'old' });
 
     await alice.client.switchRoom('old', { roomId: 'fresh' }, { createIfMissing: true });
@@ -217,8 +201,8 @@ describe('several rooms, switch and leave [R-1][R-13][R-14][R-15]', () => {
   });
 
   it('[R-13] A -> B -> A: back in A, seen by the others there again', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
     await alice.client.enterRoom({ roomId: 'a' });
     await bob.client.enterRoom({ roomId: 'a' });
 
@@ -233,15 +217,15 @@ describe('several rooms, switch and leave [R-1][R-13][R-14][R-15]', () => {
   });
 
   it('[R-13] switching from a room the client is not in: NOT_IN_ROOM, and nothing is entered', async () => {
-    const alice = tabs.open('alice', { relay });
+    const alice = world.tabs.open('alice', { relay });
 
-    expect(await codeOf(alice.client.switchRoom('nowhere', { roomId: 'b' }, { createIfMissing: true }))).toBe(ErrorCode.NOT_IN_ROOM);
+    expect(await rejectionCode(alice.client.switchRoom('nowhere', { roomId: 'b' }, { createIfMissing: true }))).toBe(ErrorCode.NOT_IN_ROOM);
     expect(alice.client.roomIds).toEqual([]);
   });
 
   it('[R-14] leaving and entering the same room again right away works, and the others see both', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
     await alice.client.enterRoom({ roomId: 'r' });
     await bob.client.enterRoom({ roomId: 'r' });
 
@@ -254,8 +238,8 @@ describe('several rooms, switch and leave [R-1][R-13][R-14][R-15]', () => {
   });
 
   it('[R-14] leaving one room leaves the others alone', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
     for (const roomId of ['one', 'two']) {
       await alice.client.enterRoom({ roomId });
       await bob.client.enterRoom({ roomId });
@@ -267,12 +251,12 @@ describe('several rooms, switch and leave [R-1][R-13][R-14][R-15]', () => {
     expect(bob.left('one')).toEqual(['alice:left']);
     expect(bob.left('two')).toEqual([]);
     expect(bob.messageEvents('two')).toEqual(['still in two']);
-    expect(await codeOf(alice.client.leaveRoom('one'))).toBe(ErrorCode.NOT_IN_ROOM);
+    expect(await rejectionCode(alice.client.leaveRoom('one'))).toBe(ErrorCode.NOT_IN_ROOM);
   });
 
   it('[R-15] leaveAllRooms leaves every room and says which', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
     for (const roomId of ['one', 'two', 'three']) {
       await alice.client.enterRoom({ roomId });
       await bob.client.enterRoom({ roomId });

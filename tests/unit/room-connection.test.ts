@@ -2,31 +2,17 @@
  * One state machine per room [R-50], driven by the in-memory network: entering, the relay or
  * the whole network going away and coming back, and an unreachable relay at entry.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/lib/rooms/errors.js';
-import { MemoryNetwork } from './support/memory-network.js';
-import { Tabs, type Tab } from './support/tabs.js';
+import { useTabs, type Tab } from './support/tabs.js';
 
 const ROOM = 'connection';
 
-let network: MemoryNetwork;
-let tabs: Tabs;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  network = new MemoryNetwork();
-  tabs = new Tabs(network);
-});
+const world = useTabs();
 
-afterEach(async () => {
-  await tabs.closeAll();
-  vi.useRealTimers();
-});
-
-async function roomWith(...names: string[]): Promise<Tab[]> {
-  const opened = names.map((name) => tabs.open(name));
-  for (const tab of opened) await tab.client.enterRoom({ roomId: ROOM });
-  return opened;
+function roomWith(...names: string[]): Promise<Tab[]> {
+  return world.tabs.enterAll(ROOM, names);
 }
 
 describe('state machine [R-50]', () => {
@@ -43,11 +29,11 @@ describe('state machine [R-50]', () => {
   it('[R-50] the relay going away: reconnecting(network-lost), then connected(reconnected) when it is back', async () => {
     const [alice, bob] = await roomWith('alice', 'bob');
 
-    network.relayDown(alice.endpoint);
+    world.network.relayDown(alice.endpoint);
     expect(alice.client.room(ROOM)?.state).toBe('reconnecting');
     expect(bob.client.room(ROOM)?.state).toBe('connected');
 
-    network.relayUp(alice.endpoint);
+    world.network.relayUp(alice.endpoint);
     expect(alice.states(ROOM)).toEqual(['connecting(entering)', 'connected(entered)', 'reconnecting(network-lost)', 'connected(reconnected)']);
     expect(bob.states(ROOM)).toEqual(['connecting(entering)', 'connected(entered)']);
   });
@@ -55,7 +41,7 @@ describe('state machine [R-50]', () => {
   it('[R-50] no relay and nobody else for a minute: disconnected(reconnect-failed), and the room is gone', async () => {
     const [alice] = await roomWith('alice');
 
-    network.relayDown(alice.endpoint);
+    world.network.relayDown(alice.endpoint);
     await vi.advanceTimersByTimeAsync(50_000);
     expect(alice.client.room(ROOM)?.state).toBe('reconnecting');
     await vi.advanceTimersByTimeAsync(15_000);
@@ -68,23 +54,23 @@ describe('state machine [R-50]', () => {
   it('[R-50] no relay but a peer still connected: the meeting goes on, however long', async () => {
     const [alice, bob] = await roomWith('alice', 'bob');
 
-    network.relayDown(alice.endpoint);
+    world.network.relayDown(alice.endpoint);
     await vi.advanceTimersByTimeAsync(120_000);
     await bob.client.sendMessage(ROOM, 'still here');
 
     expect(alice.client.room(ROOM)?.state).toBe('reconnecting');
     expect(alice.history(ROOM)).toEqual(['still here']);
-    network.relayUp(alice.endpoint);
+    world.network.relayUp(alice.endpoint);
     expect(alice.client.room(ROOM)?.state).toBe('connected');
   });
 
   it('[R-50] one relay loss is one transition for each room of the tab', async () => {
-    const alice = tabs.open('alice');
+    const alice = world.tabs.open('alice');
     await alice.client.enterRoom({ roomId: 'one' });
     await alice.client.enterRoom({ roomId: 'two' });
 
-    network.relayDown(alice.endpoint);
-    network.relayUp(alice.endpoint);
+    world.network.relayDown(alice.endpoint);
+    world.network.relayUp(alice.endpoint);
 
     for (const roomId of ['one', 'two']) {
       expect(alice.states(roomId), roomId).toEqual(['connecting(entering)', 'connected(entered)', 'reconnecting(network-lost)', 'connected(reconnected)']);
@@ -94,12 +80,12 @@ describe('state machine [R-50]', () => {
   it('[R-50] a lost network: reconnecting while away; back, the member meets whoever came meanwhile', async () => {
     const [alice, bob] = await roomWith('alice', 'bob');
 
-    network.goOffline(bob.endpoint);
+    world.network.goOffline(bob.endpoint);
     expect(bob.client.room(ROOM)?.state).toBe('reconnecting');
     const [carol] = await roomWith('carol');
     expect(carol.members(ROOM)).toEqual(['alice', 'bob', 'carol']); // Alice still lists Bob: not timed out yet
 
-    network.goOnline(bob.endpoint);
+    world.network.goOnline(bob.endpoint);
     await vi.advanceTimersByTimeAsync(0);
 
     expect(bob.client.room(ROOM)?.state).toBe('connected');
@@ -110,11 +96,11 @@ describe('state machine [R-50]', () => {
   it('[R-50] a member who stays away past the timeout is back in everyone\'s list when it returns', async () => {
     const [alice, bob] = await roomWith('alice', 'bob');
 
-    network.goOffline(bob.endpoint);
+    world.network.goOffline(bob.endpoint);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(alice.left(ROOM)).toEqual(['bob:timeout']);
 
-    network.goOnline(bob.endpoint);
+    world.network.goOnline(bob.endpoint);
     await vi.advanceTimersByTimeAsync(4000);
 
     expect(alice.members(ROOM)).toEqual(['alice', 'bob']);
@@ -124,7 +110,7 @@ describe('state machine [R-50]', () => {
 
   it('[R-50] leaving while reconnecting: disconnected(left)', async () => {
     const [alice] = await roomWith('alice');
-    network.relayDown(alice.endpoint);
+    world.network.relayDown(alice.endpoint);
 
     await alice.client.leaveRoom(ROOM);
 
@@ -134,7 +120,7 @@ describe('state machine [R-50]', () => {
 
   it('[R-50] operations still work while reconnecting, and reach peers over their connections', async () => {
     const [alice, bob] = await roomWith('alice', 'bob');
-    network.relayDown(alice.endpoint);
+    world.network.relayDown(alice.endpoint);
 
     await alice.client.sendMessage(ROOM, 'still here');
     await alice.client.setMemberAttributes(ROOM, { hand: 'raised' });
@@ -144,8 +130,8 @@ describe('state machine [R-50]', () => {
   });
 
   it('[R-50] a relay that cannot be reached at entry: RELAY_UNREACHABLE after the timeout, disconnected, not in the room', async () => {
-    const alice = tabs.open('alice', { connectTimeoutMs: 3000 });
-    network.relayDown(alice.endpoint);
+    const alice = world.tabs.open('alice', { connectTimeoutMs: 3000 });
+    world.network.relayDown(alice.endpoint);
 
     const entering = alice.client.enterRoom({ roomId: ROOM }).catch((err: unknown) => err);
     await vi.advanceTimersByTimeAsync(2999);
@@ -159,12 +145,12 @@ describe('state machine [R-50]', () => {
 
   it('[R-50] a relay that comes back while entering: the enter completes', async () => {
     const [bob] = await roomWith('bob');
-    const alice = tabs.open('alice');
-    network.relayDown(alice.endpoint);
+    const alice = world.tabs.open('alice');
+    world.network.relayDown(alice.endpoint);
 
     const entering = alice.client.enterRoom({ roomId: ROOM });
     await vi.advanceTimersByTimeAsync(1000);
-    network.relayUp(alice.endpoint);
+    world.network.relayUp(alice.endpoint);
     await entering;
 
     expect(alice.states(ROOM)).toEqual(['connecting(entering)', 'connected(entered)']);

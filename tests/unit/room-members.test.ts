@@ -2,31 +2,19 @@
  * Members from awareness [R-51], on the in-memory network: who is reported joined and left,
  * why, and when. Time is fake: the heartbeat and silence timeout run on vitest's clock.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryNetwork } from './support/memory-network.js';
-import { Tabs } from './support/tabs.js';
+import { describe, expect, it, vi } from 'vitest';
+import { useTabs } from './support/tabs.js';
 
 const ROOM = 'members';
 
-let network: MemoryNetwork;
-let tabs: Tabs;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  network = new MemoryNetwork();
-  tabs = new Tabs(network);
-});
-
-afterEach(async () => {
-  await tabs.closeAll();
-  vi.useRealTimers();
-});
+const world = useTabs();
 
 describe('memberJoined [R-51]', () => {
   it('[R-51] members already present are reported on entry, newcomers as they come', async () => {
-    const alice = tabs.open('alice');
-    const bob = tabs.open('bob');
-    const carol = tabs.open('carol');
+    const alice = world.tabs.open('alice');
+    const bob = world.tabs.open('bob');
+    const carol = world.tabs.open('carol');
     await alice.client.enterRoom({ roomId: ROOM });
     await bob.client.enterRoom({ roomId: ROOM });
     await carol.client.enterRoom({ roomId: ROOM });
@@ -37,8 +25,8 @@ describe('memberJoined [R-51]', () => {
   });
 
   it('[R-51] the snapshot marks the local member and gives every member the same memberId everywhere', async () => {
-    const alice = tabs.open('alice');
-    const bob = tabs.open('bob');
+    const alice = world.tabs.open('alice');
+    const bob = world.tabs.open('bob');
     await alice.client.enterRoom({ roomId: ROOM });
     await bob.client.enterRoom({ roomId: ROOM });
 
@@ -49,8 +37,8 @@ describe('memberJoined [R-51]', () => {
   });
 
   it('[R-51] a member is reported joined once, however many times its state changes', async () => {
-    const alice = tabs.open('alice');
-    const bob = tabs.open('bob');
+    const alice = world.tabs.open('alice');
+    const bob = world.tabs.open('bob');
     await alice.client.enterRoom({ roomId: ROOM });
     await bob.client.enterRoom({ roomId: ROOM });
     await vi.advanceTimersByTimeAsync(20_000); // five heartbeats
@@ -60,9 +48,9 @@ describe('memberJoined [R-51]', () => {
   });
 
   it('[R-51] a state that is not a member (a malformed peer) is not listed', async () => {
-    const alice = tabs.open('alice');
+    const alice = world.tabs.open('alice');
     await alice.client.enterRoom({ roomId: ROOM });
-    const stranger = network.endpoint('stranger');
+    const stranger = world.network.endpoint('stranger');
     const { Doc } = await import('yjs');
     const provider = stranger.createProvider(ROOM, new Doc(), { signaling: [], maxConns: 64, peerOpts: {} });
     await provider.key;
@@ -76,8 +64,8 @@ describe('memberJoined [R-51]', () => {
 
 describe('memberLeft [R-51]', () => {
   it('[R-51] leaveRoom is seen by the others at once as memberLeft(left)', async () => {
-    const alice = tabs.open('alice');
-    const bob = tabs.open('bob');
+    const alice = world.tabs.open('alice');
+    const bob = world.tabs.open('bob');
     await alice.client.enterRoom({ roomId: ROOM });
     await bob.client.enterRoom({ roomId: ROOM });
 
@@ -88,15 +76,15 @@ describe('memberLeft [R-51]', () => {
   });
 
   it('[R-51] a crashed member is memberLeft(timeout) within 15 s, and not while it could still be alive', async () => {
-    const alice = tabs.open('alice');
-    const bob = tabs.open('bob');
+    const alice = world.tabs.open('alice');
+    const bob = world.tabs.open('bob');
     await alice.client.enterRoom({ roomId: ROOM });
     await bob.client.enterRoom({ roomId: ROOM });
 
     // Bob beats every 4 s from entry: crash him right after a beat, so that from here on
     // Alice's silence clock runs exactly from the crash.
     await vi.advanceTimersByTimeAsync(4000);
-    network.crash(bob.endpoint);
+    world.network.crash(bob.endpoint);
     // Silent for 10 s: two lost beats could be a slow link, not yet a crash.
     await vi.advanceTimersByTimeAsync(10_000);
     expect(alice.left(ROOM)).toEqual([]);
@@ -108,12 +96,12 @@ describe('memberLeft [R-51]', () => {
   });
 
   it('[R-51] a lost network is memberLeft(timeout) for the others; the member itself sees them time out too', async () => {
-    const alice = tabs.open('alice');
-    const bob = tabs.open('bob');
+    const alice = world.tabs.open('alice');
+    const bob = world.tabs.open('bob');
     await alice.client.enterRoom({ roomId: ROOM });
     await bob.client.enterRoom({ roomId: ROOM });
 
-    network.goOffline(bob.endpoint);
+    world.network.goOffline(bob.endpoint);
     await vi.advanceTimersByTimeAsync(15_000);
 
     expect(alice.left(ROOM)).toEqual(['bob:timeout']);
@@ -121,30 +109,30 @@ describe('memberLeft [R-51]', () => {
   });
 
   it('[R-51] in a room of four, every member reports a crash as timeout, not as a leave', async () => {
-    const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((name) => tabs.open(name));
+    const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((name) => world.tabs.open(name));
     // Entered at different moments, so their silence checks do not run in step.
     for (const tab of [alice, bob, carol, dave]) {
       await tab.client.enterRoom({ roomId: ROOM });
       await vi.advanceTimersByTimeAsync(700);
     }
 
-    network.crash(dave.endpoint);
+    world.network.crash(dave.endpoint);
     await vi.advanceTimersByTimeAsync(15_000);
 
     for (const tab of [alice, bob, carol]) expect(tab.left(ROOM), tab.name).toEqual(['dave:timeout']);
   });
 
   it('[R-51] a member wrongly timed out over a slow link reappears with its next beat', async () => {
-    const alice = tabs.open('alice');
-    const bob = tabs.open('bob');
+    const alice = world.tabs.open('alice');
+    const bob = world.tabs.open('bob');
     await alice.client.enterRoom({ roomId: ROOM });
     await bob.client.enterRoom({ roomId: ROOM });
 
-    network.hold(bob.endpoint, alice.endpoint);
+    world.network.hold(bob.endpoint, alice.endpoint);
     await vi.advanceTimersByTimeAsync(13_000);
     expect(alice.left(ROOM)).toEqual(['bob:timeout']);
 
-    network.release(bob.endpoint, alice.endpoint);
+    world.network.release(bob.endpoint, alice.endpoint);
     await vi.advanceTimersByTimeAsync(4000);
     expect(alice.joined(ROOM)).toEqual(['alice', 'bob', 'bob']);
     expect(alice.members(ROOM)).toEqual(['alice', 'bob']);
@@ -153,12 +141,12 @@ describe('memberLeft [R-51]', () => {
   });
 
   it('[R-51] a member timed out by one peer stays listed by the peers that still hear it', async () => {
-    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => tabs.open(name));
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name) => world.tabs.open(name));
     for (const tab of [alice, bob, carol]) await tab.client.enterRoom({ roomId: ROOM });
 
     // Alice hears nobody (peers relay each other's presence, so both links must be slow).
-    network.hold(bob.endpoint, alice.endpoint);
-    network.hold(carol.endpoint, alice.endpoint);
+    world.network.hold(bob.endpoint, alice.endpoint);
+    world.network.hold(carol.endpoint, alice.endpoint);
     await vi.advanceTimersByTimeAsync(13_000);
 
     expect(alice.left(ROOM).sort()).toEqual(['bob:timeout', 'carol:timeout']);

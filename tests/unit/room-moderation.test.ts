@@ -1,36 +1,28 @@
 /**
- * Roles, kick and close [R-4][R-40] through RoomClient on the in-memory network. The host is
+ * Roles, kick and close [R-4][R-40] through RoomClient on the in-memory world.network. The host is
  * known only through the relay's presence extension (who created the room), so these tabs
  * talk to a relay that has it.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/lib/rooms/errors.js';
 import { BAN_DURATION_MS } from '../../src/lib/rooms/moderation.js';
-import { MemoryNetwork } from './support/memory-network.js';
 import { presenceRelay, stockRelay, type FakeRelay } from './support/fake-relay.js';
-import { Tabs, type Tab } from './support/tabs.js';
+import { useTabs, type Tab } from './support/tabs.js';
+import { rejectionCode } from './support/error-code.js';
 
 const ROOM = 'moderated';
 
-let network: MemoryNetwork;
 let relay: FakeRelay;
-let tabs: Tabs;
+
+const world = useTabs();
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  network = new MemoryNetwork();
-  relay = presenceRelay(network);
-  tabs = new Tabs(network);
-});
-
-afterEach(async () => {
-  await tabs.closeAll();
-  vi.useRealTimers();
+  relay = presenceRelay(world.network);
 });
 
 /** Alice creates the room (so she is its host), then the others enter. */
 async function roomWith(...names: string[]): Promise<Tab[]> {
-  const opened = names.map((name) => tabs.open(name, { relay }));
+  const opened = names.map((name) => world.tabs.open(name, { relay }));
   const [host, ...others] = opened;
   await host.client.createRoom({ roomId: ROOM });
   for (const tab of others) await tab.client.enterRoom({ roomId: ROOM });
@@ -41,19 +33,11 @@ function roleOf(viewer: Tab, userId: string): string | undefined {
   return viewer.client.room(ROOM)?.members.find((m) => m.userId === userId)?.role;
 }
 
-async function codeOf(operation: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await operation;
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-  return undefined;
-}
 
 describe('roles [R-4]', () => {
   it('[R-4] the creator is the host for everyone; the others have the role they entered with', async () => {
-    const alice = tabs.open('alice', { relay });
-    const bob = tabs.open('bob', { relay });
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
     await alice.client.createRoom({ roomId: ROOM });
     await bob.client.enterRoom({ roomId: ROOM }, { role: 'audience' });
 
@@ -78,7 +62,7 @@ describe('roles [R-4]', () => {
   it('[R-4] only the host changes the role of someone else', async () => {
     const [alice, bob, carol] = await roomWith('alice', 'bob', 'carol');
 
-    expect(await codeOf(bob.client.setRole(ROOM, 'audience', carol.memberId(ROOM)))).toBe(ErrorCode.NOT_HOST);
+    expect(await rejectionCode(bob.client.setRole(ROOM, 'audience', carol.memberId(ROOM)))).toBe(ErrorCode.NOT_HOST);
     expect(roleOf(alice, 'carol')).toBe('interactor');
 
     await alice.client.setRole(ROOM, 'audience', carol.memberId(ROOM));
@@ -98,7 +82,7 @@ describe('roles [R-4]', () => {
       'alice:host->interactor',
       'bob:interactor->host',
     ]);
-    expect(await codeOf(alice.client.kick(ROOM, alice.memberId(ROOM, 'carol')))).toBe(ErrorCode.NOT_HOST);
+    expect(await rejectionCode(alice.client.kick(ROOM, alice.memberId(ROOM, 'carol')))).toBe(ErrorCode.NOT_HOST);
     await bob.client.setRole(ROOM, 'audience', bob.memberId(ROOM, 'carol'));
     expect(roleOf(alice, 'carol')).toBe('audience');
   });
@@ -106,19 +90,19 @@ describe('roles [R-4]', () => {
   it('[R-4] the host cannot step down to interactor or audience without handing the role over', async () => {
     const [alice, bob] = await roomWith('alice', 'bob');
 
-    expect(await codeOf(alice.client.setRole(ROOM, 'audience'))).toBe(ErrorCode.ROLE_FORBIDDEN);
+    expect(await rejectionCode(alice.client.setRole(ROOM, 'audience'))).toBe(ErrorCode.ROLE_FORBIDDEN);
     expect(roleOf(bob, 'alice')).toBe('host');
   });
 
   it('[R-4] on a stock relay nobody can be known as the creator: no host, so no kick', async () => {
     const stock = stockRelay();
-    const alice = tabs.open('alice', { relay: stock });
-    const bob = tabs.open('bob', { relay: stock });
+    const alice = world.tabs.open('alice', { relay: stock });
+    const bob = world.tabs.open('bob', { relay: stock });
     await alice.client.enterRoom({ roomId: ROOM });
     await bob.client.enterRoom({ roomId: ROOM });
 
     expect(alice.client.room(ROOM)!.members.map((m) => m.role)).toEqual(['interactor', 'interactor']);
-    expect(await codeOf(alice.client.kick(ROOM, alice.memberId(ROOM, 'bob')))).toBe(ErrorCode.NOT_HOST);
+    expect(await rejectionCode(alice.client.kick(ROOM, alice.memberId(ROOM, 'bob')))).toBe(ErrorCode.NOT_HOST);
   });
 });
 
@@ -153,13 +137,13 @@ describe('kick [R-40]', () => {
 
   it('[R-40] a member kicked while cut off is sent away as soon as it is back, and stays dropped', async () => {
     const [alice, bob, carol] = await roomWith('alice', 'bob', 'carol');
-    network.goOffline(bob.endpoint);
+    world.network.goOffline(bob.endpoint);
 
     await alice.client.kick(ROOM, alice.memberId(ROOM, 'bob'));
     expect(carol.left(ROOM)).toEqual(['bob:kicked']);
     expect(bob.client.room(ROOM)?.state).toBe('reconnecting');
 
-    network.goOnline(bob.endpoint);
+    world.network.goOnline(bob.endpoint);
     await vi.advanceTimersByTimeAsync(5000);
 
     expect(bob.states(ROOM).at(-1)).toBe('disconnected(kicked)');
@@ -185,9 +169,9 @@ describe('kick [R-40]', () => {
   it('[R-40] only the host kicks; nobody kicks a stranger; the host does not kick itself', async () => {
     const [alice, bob, carol] = await roomWith('alice', 'bob', 'carol');
 
-    expect(await codeOf(bob.client.kick(ROOM, bob.memberId(ROOM, 'carol')))).toBe(ErrorCode.NOT_HOST);
-    expect(await codeOf(alice.client.kick(ROOM, '12345'))).toBe(ErrorCode.MEMBER_NOT_FOUND);
-    expect(await codeOf(alice.client.kick(ROOM, alice.memberId(ROOM)))).toBe(ErrorCode.ROLE_FORBIDDEN);
+    expect(await rejectionCode(bob.client.kick(ROOM, bob.memberId(ROOM, 'carol')))).toBe(ErrorCode.NOT_HOST);
+    expect(await rejectionCode(alice.client.kick(ROOM, '12345'))).toBe(ErrorCode.MEMBER_NOT_FOUND);
+    expect(await rejectionCode(alice.client.kick(ROOM, alice.memberId(ROOM)))).toBe(ErrorCode.ROLE_FORBIDDEN);
     expect(alice.members(ROOM)).toEqual(['alice', 'bob', 'carol']);
     expect(carol.client.room(ROOM)?.state).toBe('connected');
   });
@@ -209,7 +193,7 @@ describe('closeRoom [R-40]', () => {
   it('[R-40] only the host closes the room', async () => {
     const [alice, bob] = await roomWith('alice', 'bob');
 
-    expect(await codeOf(bob.client.closeRoom(ROOM))).toBe(ErrorCode.NOT_HOST);
+    expect(await rejectionCode(bob.client.closeRoom(ROOM))).toBe(ErrorCode.NOT_HOST);
     expect(alice.client.room(ROOM)?.state).toBe('connected');
   });
 

@@ -9,3 +9,13 @@ export function codeOf(fn: () => void): string | undefined {
   }
   return undefined;
 }
+
+/** The RoomError code (or message) `operation` rejects with, undefined if it resolves. */
+export async function rejectionCode(operation: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await operation;
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+  return undefined;
+}

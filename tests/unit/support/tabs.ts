@@ -5,7 +5,8 @@
 import { createRoomClient, type RoomClient, type RoomClientEvents, type RoomClientOptions } from '../../../src/lib/rooms/client.js';
 import type { LeaveReason } from '../../../src/lib/rooms/members.js';
 import type { StateChange } from '../../../src/lib/rooms/room-state.js';
-import type { Endpoint, MemoryNetwork } from './memory-network.js';
+import { afterEach, beforeEach, vi } from 'vitest';
+import { MemoryNetwork, type Endpoint } from './memory-network.js';
 import { stockRelay, type FakeRelay } from './fake-relay.js';
 
 export type RecordedEvent = { [K in keyof RoomClientEvents]: { type: K } & RoomClientEvents[K] }[keyof RoomClientEvents];
@@ -107,6 +108,13 @@ export class Tabs {
     return tab;
   }
 
+  /** Opens a tab per name (options for all) and enters them into `roomId`, in that order. */
+  async enterAll(roomId: string, names: string[], options: TabOptions = {}): Promise<Tab[]> {
+    const opened = names.map((name) => this.open(name, options));
+    for (const tab of opened) await tab.client.enterRoom({ roomId });
+    return opened;
+  }
+
   /** Closes every tab; fails the test if a tab hit what y-webrtc would throw where nobody catches it. */
   async closeAll(): Promise<void> {
     const open = this.#open.splice(0);
@@ -114,4 +122,39 @@ export class Tabs {
     const failures = open.flatMap((tab) => tab.endpoint.failures.map((failure) => `${tab.name}: ${failure}`));
     if (failures.length > 0) throw new Error(`uncaught in the transport:\n${failures.join('\n')}`);
   }
+}
+
+export interface TabsFixture {
+  readonly network: MemoryNetwork;
+  readonly tabs: Tabs;
+  /** A fresh network with another seed (another delivery order) for this test. */
+  restart(seed: number): void;
+}
+
+/** Per test: fake timers, a fresh MemoryNetwork and Tabs on it; every tab closed afterwards. */
+export function useTabs(): TabsFixture {
+  let network = new MemoryNetwork();
+  let tabs = new Tabs(network);
+  const fixture: TabsFixture = {
+    get network() {
+      return network;
+    },
+    get tabs() {
+      return tabs;
+    },
+    restart(seed) {
+      network = new MemoryNetwork({ seed });
+      tabs = new Tabs(network);
+    },
+  };
+  beforeEach(() => {
+    vi.useFakeTimers();
+    network = new MemoryNetwork();
+    tabs = new Tabs(network);
+  });
+  afterEach(async () => {
+    await tabs.closeAll();
+    vi.useRealTimers();
+  });
+  return fixture;
 }
