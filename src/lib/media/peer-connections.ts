@@ -44,7 +44,7 @@ function isUnansweredOffer(pc: RTCPeerConnection): boolean {
 }
 
 /** Closes connections whose offer went unanswered too long; returns how many. */
-export function closeStalePeerConnections(now = performance.now()): number {
+function closeStalePeerConnections(now = performance.now()): number {
   let closed = 0;
   for (const [pc, createdAt] of open) {
     if (now - createdAt < STALE_OFFER_MS || !isUnansweredOffer(pc)) continue;

@@ -4,20 +4,15 @@
  * unrelated to y-webrtc's key and to the relay's password verifier). The relay sees ciphertext;
  * a peer with another password cannot read a signal and cannot forge one that decrypts.
  */
-const ITERATIONS = 100_000;
+import { passwordPbkdf2 } from '../rooms/password.js';
+
 const IV_BYTES = 12;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export async function deriveMediaKey(password: string, roomId: string): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', iterations: ITERATIONS, salt: encoder.encode(`mesh-rooms/media/${roomId}`) },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
+  const [params, material] = await passwordPbkdf2(password, `mesh-rooms/media/${roomId}`, 'deriveKey');
+  return crypto.subtle.deriveKey(params, material, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 }
 
 /** base64(iv ‖ ciphertext) of the JSON text of `value`. */

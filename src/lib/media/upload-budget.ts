@@ -28,10 +28,6 @@ export class UploadBudget {
     if (this.#copies.delete(copy)) this.replan();
   }
 
-  get copies(): number {
-    return this.#copies.size;
-  }
-
   /** Several connections come and go together (a member leaves two rooms): plan once for all. */
   replan(): void {
     if (this.#replanQueued) return;

@@ -134,10 +134,6 @@ export class RelayLink {
     return this.#sendIfOpen({ type: 'publish', topic, data });
   }
 
-  get connected(): boolean {
-    return this.#socket?.readyState === OPEN;
-  }
-
   #sendIfOpen(message: Record<string, unknown>): boolean {
     const socket = this.#socket;
     if (socket?.readyState !== OPEN) return false;
