@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIO_BITRATE_BPS, DEFAULT_UPLOAD_BUDGET_BPS, encodingFor, planEncodings, type OutgoingCopy } from '../../src/lib/media/encoding-policy.js';
-import { classifyQuality } from '../../src/lib/media/quality.js';
+import { classifyQuality, SpeakingDetector } from '../../src/lib/media/quality.js';
 
 const camera: OutgoingCopy = { kind: 'camera', hasVideo: true, hasAudio: true, sourceHeight: 720 };
 const screen: OutgoingCopy = { kind: 'screen', hasVideo: true, hasAudio: false, sourceHeight: 1080 };
@@ -60,5 +60,51 @@ describe('connection quality', () => {
     expect(classifyQuality(20, 0, 10)).toBe('fair');
     expect(classifyQuality(20, 12, 30)).toBe('poor');
     expect(classifyQuality(600, 0, 30)).toBe('poor');
+  });
+});
+
+describe('speaking indicator [R-53]', () => {
+  /** Feeds one 250 ms interval whose audio had this RMS level; returns the verdict. */
+  function feed(detector: SpeakingDetector, totals: { energy: number; duration: number; now: number }, rms: number): boolean {
+    totals.energy += rms * rms * 0.25;
+    totals.duration += 0.25;
+    totals.now += 250;
+    return detector.update({ totalAudioEnergy: totals.energy, totalSamplesDuration: totals.duration }, totals.now);
+  }
+
+  it('catches a sound shorter than the interval between two looks', () => {
+    const detector = new SpeakingDetector();
+    const totals = { energy: 0, duration: 0, now: 0 };
+    feed(detector, totals, 0);
+    // A 20 ms beep at full scale inside a 250 ms interval: RMS over the interval ~0.28.
+    totals.energy += 1 * 0.02;
+    expect(feed(detector, totals, 0)).toBe(true);
+  });
+
+  it('stays on through short gaps between words, and goes off after a longer silence', () => {
+    const detector = new SpeakingDetector();
+    const totals = { energy: 0, duration: 0, now: 0 };
+    feed(detector, totals, 0);
+    expect(feed(detector, totals, 0.2)).toBe(true);
+    expect(feed(detector, totals, 0)).toBe(true); // 250 ms quiet: a gap
+    expect(feed(detector, totals, 0)).toBe(true);
+    expect(feed(detector, totals, 0)).toBe(false); // 750 ms since the last loud interval
+    // Soft speech after a loud start keeps it on for as long as it lasts.
+    expect(feed(detector, totals, 0.2)).toBe(true);
+    for (let i = 0; i < 6; i++) expect(feed(detector, totals, 0.03)).toBe(true);
+    expect(feed(detector, totals, 0.01)).toBe(false);
+  });
+
+  it('counts an interval with no new audio (a muted sender) as quiet, and ignores background noise', () => {
+    const detector = new SpeakingDetector();
+    const totals = { energy: 0, duration: 0, now: 0 };
+    feed(detector, totals, 0.01);
+    for (let i = 0; i < 8; i++) expect(feed(detector, totals, 0.01)).toBe(false);
+    expect(feed(detector, totals, 0.5)).toBe(true);
+    for (let i = 0; i < 4; i++) {
+      totals.now += 250; // counters unchanged: nothing arrived
+      detector.update({ totalAudioEnergy: totals.energy, totalSamplesDuration: totals.duration }, totals.now);
+    }
+    expect(detector.speaking).toBe(false);
   });
 });

@@ -46,6 +46,11 @@ export class Outgoing implements BudgetedCopy {
     return this.#peer.peerConnection;
   }
 
+  /** Media flows to the player (simple-peer's connect; the pc's connectionState can lag behind it). */
+  get connected(): boolean {
+    return this.#peer.connected;
+  }
+
   receiveSignal(data: SignalData): void {
     this.#peer.receiveSignal(data);
   }

@@ -1,8 +1,12 @@
 /**
  * What the UI shows about each remote member's media: a speaking indicator (audio level) and
- * connection quality (round trip, loss, frame rate). Audio levels come from
- * RTCRtpReceiver.getSynchronizationSources(), which is cheap enough to ask five times a second;
- * the rest from getStats() every two seconds.
+ * connection quality (round trip, loss, frame rate), both from getStats().
+ *
+ * Speaking is judged on the mean audio power since the last look (the receiver's
+ * totalAudioEnergy / totalSamplesDuration), not on a sampled level: a sampled level
+ * (getSynchronizationSources) only shows the newest 20 ms packet, so a short sound between two
+ * looks is missed — a word's onset, or Chromium's fake microphone, whose 20 ms beep every
+ * half second was missed for ten seconds at a time.
  */
 
 export interface SpeakingEvent {
@@ -33,13 +37,42 @@ export interface PlayingConnection {
   peerConnection: RTCPeerConnection;
 }
 
-const LEVEL_EVERY_MS = 200;
+const LEVEL_EVERY_MS = 250;
 const STATS_EVERY_MS = 2000;
-/** Audio level (0–1, linear) above which someone is speaking, and below which they stopped. */
+/** RMS level (0–1, linear, as RTCRtpSynchronizationSource.audioLevel) above which someone is speaking, and below which they stopped. */
 const SPEAKING_ON = 0.05;
 const SPEAKING_OFF = 0.02;
 /** Quiet this long before the indicator goes off: words have gaps. */
 const SPEAKING_HOLD_MS = 600;
+
+/** Cumulative audio counters of one receiver (inbound-rtp stats). */
+export interface AudioEnergy {
+  totalAudioEnergy: number;
+  totalSamplesDuration: number;
+}
+
+/**
+ * Speaking or not, from successive cumulative audio counters: the RMS level over each interval,
+ * with hysteresis (on above SPEAKING_ON, off below SPEAKING_OFF after SPEAKING_HOLD_MS quiet).
+ */
+export class SpeakingDetector {
+  #previous: AudioEnergy | null = null;
+  #lastLoud = -Infinity;
+  speaking = false;
+
+  /** Feeds the counters read at `now` (ms); returns whether the member is speaking. */
+  update(counters: AudioEnergy, now: number): boolean {
+    const previous = this.#previous;
+    this.#previous = counters;
+    if (!previous) return this.speaking;
+    const duration = counters.totalSamplesDuration - previous.totalSamplesDuration;
+    // No new audio (muted sender, or a counter reset): treat as quiet.
+    const level = duration > 0 ? Math.sqrt(Math.max(0, counters.totalAudioEnergy - previous.totalAudioEnergy) / duration) : 0;
+    if (level >= SPEAKING_ON) this.#lastLoud = now;
+    this.speaking = level >= SPEAKING_ON || (this.speaking && (level >= SPEAKING_OFF || now - this.#lastLoud < SPEAKING_HOLD_MS));
+    return this.speaking;
+  }
+}
 
 export function classifyQuality(rttMs: number | null, lossPercent: number, framesPerSecond: number | null): QualityLevel {
   if (lossPercent > 8 || (rttMs ?? 0) > 400 || (framesPerSecond !== null && framesPerSecond < 8)) return 'poor';
@@ -57,8 +90,7 @@ export class MediaStatsWatcher {
   readonly #playing: () => PlayingConnection[];
   readonly #onSpeaking: (event: SpeakingEvent) => void;
   readonly #onQuality: (event: ConnectionQualityEvent) => void;
-  /** Keyed by peer connection: when each was last loud, and whether it is shown speaking. */
-  readonly #speech = new WeakMap<RTCPeerConnection, { lastLoud: number; speaking: boolean }>();
+  readonly #speech = new WeakMap<RTCPeerConnection, SpeakingDetector>();
   readonly #counters = new WeakMap<RTCPeerConnection, Counters>();
   readonly #timers: ReturnType<typeof setInterval>[];
 
@@ -67,27 +99,32 @@ export class MediaStatsWatcher {
     this.#playing = playing;
     this.#onSpeaking = onSpeaking;
     this.#onQuality = onQuality;
-    this.#timers = [setInterval(() => this.#checkLevels(), LEVEL_EVERY_MS), setInterval(() => void this.#checkStats(), STATS_EVERY_MS)];
+    this.#timers = [setInterval(() => void this.#checkLevels(), LEVEL_EVERY_MS), setInterval(() => void this.#checkStats(), STATS_EVERY_MS)];
   }
 
   stop(): void {
     for (const timer of this.#timers) clearInterval(timer);
   }
 
-  #checkLevels(): void {
-    const now = performance.now();
+  async #checkLevels(): Promise<void> {
     for (const { memberId, streamId, peerConnection } of this.#playing()) {
       const receiver = peerConnection.getReceivers().find((candidate) => candidate.track.kind === 'audio');
       if (!receiver) continue;
-      const level = Math.max(0, ...receiver.getSynchronizationSources().map((source) => source.audioLevel ?? 0));
-      const speech = this.#speech.get(peerConnection) ?? { lastLoud: -Infinity, speaking: false };
-      this.#speech.set(peerConnection, speech);
-      if (level >= SPEAKING_ON) speech.lastLoud = now;
-      const speaking = level >= SPEAKING_ON || (speech.speaking && (level >= SPEAKING_OFF || now - speech.lastLoud < SPEAKING_HOLD_MS));
-      if (speaking !== speech.speaking) {
-        speech.speaking = speaking;
-        this.#onSpeaking({ roomId: this.#roomId, memberId, streamId, speaking });
+      let counters: AudioEnergy | undefined;
+      try {
+        (await receiver.getStats()).forEach((stats: Record<string, unknown>) => {
+          if (stats.type === 'inbound-rtp' && typeof stats.totalAudioEnergy === 'number' && typeof stats.totalSamplesDuration === 'number') {
+            counters = { totalAudioEnergy: stats.totalAudioEnergy, totalSamplesDuration: stats.totalSamplesDuration };
+          }
+        });
+      } catch {
+        continue; // closed meanwhile
       }
+      if (!counters) continue; // no audio has arrived yet
+      let detector = this.#speech.get(peerConnection);
+      if (!detector) this.#speech.set(peerConnection, (detector = new SpeakingDetector()));
+      const wasSpeaking = detector.speaking;
+      if (detector.update(counters, performance.now()) !== wasSpeaking) this.#onSpeaking({ roomId: this.#roomId, memberId, streamId, speaking: detector.speaking });
     }
   }
 

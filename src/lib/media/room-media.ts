@@ -286,7 +286,9 @@ export class RoomMedia {
   #emitPublisherState(streamId: string, reason: string): void {
     const published = this.#published.get(streamId);
     if (!published) return;
-    const receivers = [...published.outgoing.values()].filter((copy) => copy.peerConnection.connectionState === 'connected').length;
+    // Counted by simple-peer's connect, the event that called us: at that moment the pc's
+    // connectionState may still say `connecting`, and no later event would correct the count.
+    const receivers = [...published.outgoing.values()].filter((copy) => copy.connected).length;
     this.#emit('publisherState', { roomId: this.#host.roomId, streamId, state: receivers > 0 ? 'playing' : 'requesting', receivers, reason });
   }
 }
