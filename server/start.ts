@@ -13,6 +13,7 @@ import sirv from 'sirv';
 import { createRelay } from '../signaling/relay.js';
 import { HelpRequested, readServerConfig, usage } from '../signaling/config.js';
 import { RelayConfigError } from '../signaling/options.js';
+import { createConfigFileHandler } from './config-file.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUILD_DIR = join(ROOT, 'build');
@@ -57,6 +58,8 @@ function main(): void {
   if (!buildIsCurrent()) buildApp();
 
   const relay = createRelay(config.relay);
+  // Read on every request: a self-hoster edits build/config.json without a rebuild or restart.
+  const serveConfigFile = createConfigFileHandler(BUILD_DIR);
   const serveApp = sirv(BUILD_DIR, {
     single: true,
     gzip: true,
@@ -71,6 +74,7 @@ function main(): void {
   });
   const server = createServer((req, res) => {
     if (relay.handleHttpRequest(req, res)) return;
+    if (serveConfigFile(req, res)) return;
     serveApp(req, res);
   });
   server.on('upgrade', relay.handleUpgrade);
