@@ -104,6 +104,11 @@ export interface BreakoutEvents {
   roomsChanged: { roomIds: string[] };
   /** Something done on the user's behalf failed (entering their group room…). */
   error: { code: string; message: string; roomId?: string };
+  /**
+   * Anything a view shows may have changed (members, choices, rooms, the clock): one event for
+   * a UI to re-read the getters, at most once per refresh.
+   */
+  changed: { at: number };
 }
 
 export class BreakoutController {
@@ -447,6 +452,7 @@ export class BreakoutController {
     if (running && plan.endsAt !== null) this.#startTimer();
     else this.#stopTimer();
     this.#scheduleReconcile();
+    this.#events.emit('changed', { at: now });
   }
 
   /** Takes the attribute's plan if it is one and the host wrote it; otherwise keeps the last trusted plan. */
@@ -583,6 +589,7 @@ export class BreakoutController {
 
   #emitRooms(): void {
     this.#events.emit('roomsChanged', { roomIds: [...this.#joined] });
+    this.#events.emit('changed', { at: this.#now() });
   }
 
   #enqueue(task: () => Promise<void>): Promise<void> {
