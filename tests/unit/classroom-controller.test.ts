@@ -115,6 +115,24 @@ describe('breakouts [R-60]', () => {
     );
   });
 
+  it('[R-60] whatever order the network delivers in, each student ends in their group room with their group', async () => {
+    for (const seed of [2, 3, 4, 5]) {
+      world.restart(seed);
+      relay = presenceRelay(world.network);
+      const [teacher, ...students] = await classroom('ann', 'ben', 'cat', 'dan');
+      await teacher.breakout.start({ groupCount: 2, mode: 'auto' });
+      await teacher.breakout.broadcast('hello groups');
+      await settle();
+      const plan = teacher.breakout.plan!;
+      expect(groupMembers(students, teacher), `seed ${seed}`).toEqual(plan.groups.map((group) => [...group].sort()));
+      for (const student of students) expect(student.breakout.broadcasts.map((b) => b.text), `seed ${seed}`).toEqual(['hello groups']);
+      await teacher.breakout.end();
+      await settle();
+      for (const student of students) expect(roomsOf(student), `seed ${seed}`).toEqual([MAIN]);
+      await world.tabs.closeAll();
+    }
+  });
+
   it('[R-60] a late student is placed in the smaller group; one who reloads lands in the same group again', async () => {
     const [teacher, ...students] = await classroom('ann', 'ben', 'cat');
     await teacher.breakout.start({ groupCount: 2, mode: 'auto' });
@@ -377,6 +395,40 @@ describe('breakouts [R-60]', () => {
     await ann.breakout.rejoin();
     await settle();
     expect(ann.tab.client.roomIds).toContain(teacher.breakout.groupRoomIds[0]);
+  });
+});
+
+describe('breakouts through the app’s own enter and leave [R-60]', () => {
+  it('[R-60] group rooms are entered and left through the hooks the app passes (its room views follow)', async () => {
+    people.length = 0;
+    const teacherTab = world.tabs.open('teacher', { relay });
+    await teacherTab.client.createRoom({ roomId: MAIN });
+    const teacher = controllerFor(teacherTab);
+    const annTab = world.tabs.open('ann', { relay });
+    await annTab.client.enterRoom({ roomId: MAIN });
+    const calls: string[] = [];
+    const breakout = new BreakoutController({
+      client: annTab.client,
+      mainRoomId: MAIN,
+      enterRoom: (roomId, config) => {
+        calls.push(`enter ${roomId}`);
+        return annTab.client.enterRoom({ roomId }, config);
+      },
+      leaveRoom: (roomId) => {
+        calls.push(`leave ${roomId}`);
+        return annTab.client.leaveRoom(roomId);
+      },
+    });
+    people.push({ name: 'ann', tab: annTab, breakout, events: [] });
+
+    await teacher.breakout.start({ groupCount: 1, mode: 'auto' });
+    await settle();
+    await teacher.breakout.end();
+    await settle();
+
+    const [g0] = teacher.breakout.groupRoomIds;
+    expect(calls).toEqual([`enter ${g0}`, `leave ${g0}`]);
+    expect(annTab.client.roomIds).toEqual([MAIN]);
   });
 });
 

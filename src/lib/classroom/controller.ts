@@ -66,6 +66,13 @@ export interface BreakoutControllerOptions {
   now?: () => number;
   /** For the auto split and plan ids; tests pass a seeded one. */
   random?: () => number;
+  /**
+   * How to enter and leave a group room, when the app does more than the client does (a view
+   * per room, publishing the camera into it). Default: `client.enterRoom` / `client.leaveRoom`.
+   * They must throw the client's RoomError on failure.
+   */
+  enterRoom?: (roomId: string, config: { password?: string }) => Promise<unknown>;
+  leaveRoom?: (roomId: string) => Promise<unknown>;
 }
 
 export interface StartRequest {
@@ -118,6 +125,8 @@ export class BreakoutController {
   readonly #graceMs: number;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #enterRoom: (roomId: string, config: { password?: string }) => Promise<unknown>;
+  readonly #leaveRoom: (roomId: string) => Promise<unknown>;
   readonly #events = new Emitter<BreakoutEvents>();
   readonly #unsubscribes: (() => void)[] = [];
 
@@ -156,6 +165,8 @@ export class BreakoutController {
     this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#enterRoom = options.enterRoom ?? ((roomId, config) => this.#client.enterRoom({ roomId }, config));
+    this.#leaveRoom = options.leaveRoom ?? ((roomId) => this.#client.leaveRoom(roomId));
     const client = this.#client;
     const main = (handler: () => void) => (event: { roomId: string }) => {
       if (event.roomId === this.mainRoomId) handler();
@@ -557,7 +568,7 @@ export class BreakoutController {
   }
 
   async #enterGroupRoom(roomId: string): Promise<void> {
-    if (!this.#client.roomIds.includes(roomId)) await this.#client.enterRoom({ roomId }, { password: this.#password });
+    if (!this.#client.roomIds.includes(roomId)) await this.#enterRoom(roomId, { password: this.#password });
     this.#joined.add(roomId);
     this.#emitRooms();
   }
@@ -566,7 +577,7 @@ export class BreakoutController {
     if (!this.#joined.has(roomId)) return;
     this.#leaving.add(roomId);
     try {
-      await this.#client.leaveRoom(roomId);
+      await this.#leaveRoom(roomId);
     } catch (err) {
       // Already gone (kicked, closed) is what leaving wanted anyway.
       if (!isRoomError(err, 'NOT_IN_ROOM')) this.#reportError(err, roomId);

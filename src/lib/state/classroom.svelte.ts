@@ -4,10 +4,11 @@
  * the room client directly.
  *
  * Mount it once per room this tab is in as the main room (`new ClassroomState(client, roomId,
- * { password })`) and `destroy()` it when that room view goes. Group rooms the controller enters
- * are ordinary rooms of the client: they appear through the client's own events.
+ * { password, enterRoom, leaveRoom })`) and `destroy()` it when that room view goes. Group rooms
+ * are ordinary rooms of the client; pass `enterRoom`/`leaveRoom` so the session enters them its
+ * own way (a room view, the camera published), or watch the client's events for them.
  */
-import { BreakoutController, type BreakoutBroadcast, type BreakoutMode, type BreakoutPlan, type BreakoutStudent, type EndedReason } from '$lib/classroom';
+import { BreakoutController, type BreakoutBroadcast, type BreakoutControllerOptions, type BreakoutMode, type BreakoutPlan, type BreakoutStudent, type EndedReason } from '$lib/classroom';
 import type { RoomClient } from '$lib/index';
 
 /** A failed action, as a code the panels put in words (`breakout.error.*`, then `error.*`). */
@@ -59,10 +60,10 @@ export class ClassroomState {
 
   readonly #unsubscribes: (() => void)[];
 
-  constructor(client: RoomClient, mainRoomId: string, options: { password?: string } = {}) {
+  constructor(client: RoomClient, mainRoomId: string, options: Pick<BreakoutControllerOptions, 'password' | 'enterRoom' | 'leaveRoom'> = {}) {
     this.mainRoomId = mainRoomId;
     this.userId = client.user.userId;
-    this.controller = new BreakoutController({ client, mainRoomId, password: options.password });
+    this.controller = new BreakoutController({ client, mainRoomId, ...options });
     const controller = this.controller;
     this.#unsubscribes = [
       controller.on('changed', () => this.#sync()),
@@ -140,9 +141,10 @@ export class ClassroomState {
   /** Runs an action; a failure becomes `problem` (shown in words), success clears it. */
   async #act(action: () => Promise<unknown>): Promise<boolean> {
     this.busy = true;
+    // Cleared first: an `error` event during the action (entering a room failed) must stay shown.
+    this.problem = null;
     try {
       await action();
-      this.problem = null;
       return true;
     } catch (err) {
       const { code, roomId } = err as { code?: unknown; roomId?: unknown };
