@@ -8,7 +8,8 @@ export { MAX_MESSAGE_BYTES, ROOM_ATTRIBUTE_LIMITS, MEMBER_ATTRIBUTE_LIMITS } fro
 export { ErrorCode, RoomError, isRoomError } from './rooms/errors.js';
 export type { Member, Role, LeaveReason } from './rooms/members.js';
 export type { RoomState, StateReason, StateChange } from './rooms/room-state.js';
-export type { User } from './rooms/validation.js';
+export type { User, RoomIdProblem } from './rooms/validation.js';
+export { roomIdProblem, MAX_ROOM_ID_LENGTH } from './rooms/validation.js';
 export { listDevices, watchDevices, openCamera, openScreen, DEFAULT_CAPTURE } from './media/devices.js';
 export type { Device, DeviceList, CameraOptions } from './media/devices.js';
 export type { PublishOptions, MediaEvents } from './media/client-media.js';

@@ -9,3 +9,8 @@ export function roomsFromInvitePath(rest: string): string[] {
     .filter(Boolean);
   return [...new Set(rooms)];
 }
+
+/** The link that opens these rooms: `/r/<a>,<b>` on the app's origin. */
+export function inviteLink(pageUrl: URL, roomIds: string[]): string {
+  return `${pageUrl.origin}/r/${roomIds.map(encodeURIComponent).join(',')}`;
+}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { codeOf } from './support/error-code.js';
-import { assertRoomId, assertRoomName, assertUser, isValidRoomId, utf8Length } from '../../src/lib/rooms/validation.js';
+import { assertRoomId, assertRoomName, assertUser, isValidRoomId, roomIdProblem, utf8Length } from '../../src/lib/rooms/validation.js';
 import { ErrorCode, RoomError } from '../../src/lib/rooms/errors.js';
+import { suggestRoomId } from '../../src/lib/room-suggestion.js';
 
 
 describe('room ids [R-2]', () => {
@@ -70,5 +71,25 @@ describe('identity [R-1]', () => {
     expect(utf8Length('é')).toBe(2);
     expect(utf8Length('数')).toBe(3);
     expect(utf8Length('👋')).toBe(4);
+  });
+});
+
+describe('[R-2] roomIdProblem says what is wrong while typing', () => {
+  it('names the first bad character, the length, or emptiness', () => {
+    expect(roomIdProblem('maths-101')).toBeNull();
+    expect(roomIdProblem('')).toEqual({ kind: 'empty' });
+    expect(roomIdProblem('a b')).toEqual({ kind: 'character', character: ' ' });
+    expect(roomIdProblem('数学')).toEqual({ kind: 'character', character: '数' });
+    expect(roomIdProblem('x'.repeat(33))).toEqual({ kind: 'too-long', length: 33 });
+    // It agrees with the check the client makes before any network work.
+    for (const id of ['ok', 'a,b', 'a/b', 'x'.repeat(32), '[]{}|~']) expect(roomIdProblem(id) === null).toBe(isValidRoomId(id));
+  });
+});
+
+describe('[R-2] the lobby suggests valid room names', () => {
+  it('suggests names the client accepts, and varied ones', () => {
+    const names = new Set(Array.from({ length: 200 }, () => suggestRoomId()));
+    for (const name of names) expect(isValidRoomId(name)).toBe(true);
+    expect(names.size).toBeGreaterThan(190);
   });
 });

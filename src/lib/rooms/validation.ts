@@ -6,6 +6,8 @@ import { ErrorCode, RoomError } from './errors.js';
 
 /** 1–32 bytes of letters, digits and these punctuation marks; all ASCII, so bytes = characters. */
 const ROOM_ID_PATTERN = /^[0-9A-Za-z!#$%&()+\-:;<=.>?@[\]^_{}|~]{1,32}$/;
+const ROOM_ID_CHARACTER = /^[0-9A-Za-z!#$%&()+\-:;<=.>?@[\]^_{}|~]$/;
+export const MAX_ROOM_ID_LENGTH = 32;
 export const MAX_ROOM_NAME_BYTES = 64;
 export const MAX_USER_ID_BYTES = 64;
 export const MAX_USER_NAME_BYTES = 64;
@@ -24,6 +26,17 @@ export function utf8Length(text: string): number {
 
 export function isValidRoomId(roomId: unknown): roomId is string {
   return typeof roomId === 'string' && ROOM_ID_PATTERN.test(roomId);
+}
+
+/** What is wrong with a room id, for a form to say while the person types; null when it is valid. */
+export type RoomIdProblem = { kind: 'empty' } | { kind: 'too-long'; length: number } | { kind: 'character'; character: string };
+
+export function roomIdProblem(roomId: string): RoomIdProblem | null {
+  if (roomId.length === 0) return { kind: 'empty' };
+  const bad = [...roomId].find((character) => !ROOM_ID_CHARACTER.test(character));
+  if (bad !== undefined) return { kind: 'character', character: bad };
+  if (roomId.length > MAX_ROOM_ID_LENGTH) return { kind: 'too-long', length: roomId.length };
+  return null;
 }
 
 export function assertRoomId(roomId: unknown): asserts roomId is string {
