@@ -6,6 +6,7 @@
 import { Emitter } from './events.js';
 import { ErrorCode, RoomError } from './errors.js';
 import { RelayLink, type EnteredRoom, type EnterMode, type WebSocketFactory } from './relay-link.js';
+import { RelayFailover } from './relay-failover.js';
 import { Room, type EndReason } from './room.js';
 import type { CreateRoomProvider } from './room-provider.js';
 import type { StateChange } from './room-state.js';
@@ -22,7 +23,11 @@ import type { TrackKind } from '../media/media-hub.js';
 
 export interface RoomClientOptions {
   user: User;
-  /** Relay URL(s), e.g. `wss://rooms.example/relay`. */
+  /**
+   * Relay URL(s), e.g. `wss://rooms.example/relay`. Several must be equivalent relays (one
+   * cluster on Redis [R-73]): they are used one at a time, and when the one in use dies the
+   * client moves to the next, round robin, without dropping its peer connections.
+   */
   signaling: string | string[];
   iceServers?: RTCIceServer[];
   /** Rooms this client may be in at once [R-16]. */
@@ -102,10 +107,10 @@ export class RoomClient {
   readonly #busy = new Set<string>();
   /** Kicked or closed while still being entered: ended as soon as the enter completes. */
   readonly #pendingEnds = new Map<Room, EndReason>();
-  readonly #signalingUrls: string[];
   readonly #peerOpts: Record<string, unknown>;
   readonly #connectTimeoutMs: number;
   readonly #link: RelayLink;
+  readonly #failover: RelayFailover;
   readonly #log: (line: string) => void;
   readonly #persistHistory: boolean;
   readonly #media: ClientMedia;
@@ -121,7 +126,6 @@ export class RoomClient {
     if (!Number.isInteger(maxRooms) || maxRooms < 1) throw new RoomError(ErrorCode.INVALID_CONFIG, 'maxRooms must be a positive integer');
     this.user = { userId: options.user.userId, userName: options.user.userName };
     this.maxRooms = maxRooms;
-    this.#signalingUrls = urls;
     // A long chat history is one document state bigger than Chromium's 256 KiB data-channel
     // message limit; our wrtc splits and joins such messages (chunking-rtc.ts) [R-52].
     // Counted too: Chromium's ~500 connections per page are shared with the media mesh.
@@ -131,7 +135,8 @@ export class RoomClient {
     this.#log = options.log ?? (() => {});
     this.#persistHistory = options.persistHistory ?? true;
     this.#createProvider = options.createProvider;
-    this.#link = new RelayLink({ url: urls[0], connect: options.connectWebSocket, timeoutMs: this.#connectTimeoutMs });
+    this.#link = new RelayLink({ url: urls, connect: options.connectWebSocket, timeoutMs: this.#connectTimeoutMs });
+    this.#failover = new RelayFailover(this.#link, { moveTimeoutMs: this.#connectTimeoutMs, log: this.#log });
     if (options.uploadBudgetBps !== undefined && !(Number.isFinite(options.uploadBudgetBps) && options.uploadBudgetBps > 0)) {
       throw new RoomError(ErrorCode.INVALID_CONFIG, 'uploadBudgetBps must be a positive number of bits per second');
     }
@@ -264,6 +269,7 @@ export class RoomClient {
     if (!room || this.#busy.has(roomId)) throw new RoomError(ErrorCode.NOT_IN_ROOM, `not in room "${roomId}"`, roomId);
     this.#busy.add(roomId);
     this.#media.leave(roomId);
+    this.#failover.remove(roomId);
     try {
       await room.stop('left');
     } finally {
@@ -280,6 +286,11 @@ export class RoomClient {
     return ids;
   }
 
+  /** The relay this client signals through now (one of `signaling`, round robin on failure). */
+  get relayUrl(): string {
+    return this.#link.url;
+  }
+
   room(roomId: string): RoomSnapshot | undefined {
     const room = this.#rooms.get(roomId);
     return room && this.#snapshot(room);
@@ -292,6 +303,7 @@ export class RoomClient {
   /** Leaves every room and closes the relay link. */
   async destroy(): Promise<void> {
     await this.leaveAllRooms();
+    this.#failover.close();
     this.#link.close();
   }
 
@@ -315,7 +327,8 @@ export class RoomClient {
         roomId,
         user: this.user,
         role: config.role ?? 'interactor',
-        signalingUrls: this.#signalingUrls,
+        // One relay at a time: the one the link is on (relay-failover.ts).
+        signalingUrls: () => [this.#link.url],
         password: config.password,
         peerOpts: this.#peerOpts,
         persist: this.#persistHistory,
@@ -342,6 +355,7 @@ export class RoomClient {
           this.#events.emit('roleChanged', { roomId, member, previous });
         },
         ended: (reason) => void this.#end(roomId, room, reason),
+        signalingLost: () => this.#failover.recover(),
       },
       this.#log,
     );
@@ -366,6 +380,9 @@ export class RoomClient {
         { roomId, localMemberId: room.localMemberId, members: () => room.members, localRole: () => room.localRole, announce: (streams) => room.announceStreams(streams) },
         await mediaKey,
       );
+      // From now on the room follows the link from relay to relay, entering presence again
+      // the way it was entered [R-73].
+      if (room.canFailover) this.#failover.add(room, presence ? { destroyDelay: presence.destroyDelay, keyCheck } : null);
       return this.#snapshot(room);
     } catch (err) {
       this.#media.leave(roomId);
@@ -410,6 +427,7 @@ export class RoomClient {
     }
     this.#busy.add(roomId);
     this.#media.leave(roomId);
+    this.#failover.remove(roomId);
     try {
       await room.stop(reason);
     } finally {

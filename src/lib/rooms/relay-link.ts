@@ -13,10 +13,16 @@
  * relay did not understand the request: PRESENCE_UNSUPPORTED, without waiting for a timeout.
  *
  * The same socket carries media signaling (src/lib/media) on topics of its own: plain y-webrtc
- * `subscribe`/`publish`, so it works on a stock relay too. While any topic is subscribed, a lost
- * socket is reopened with backoff and the topics subscribed again.
+ * `subscribe`/`publish`, so it works on a stock relay too. While any topic is subscribed (or a
+ * `hold()` is taken), a lost socket is reopened with backoff and the topics subscribed again.
+ *
+ * Several relay URLs (equivalent relays, e.g. on one Redis [R-73]) are used one at a time: a
+ * socket that cannot open, or is lost, moves the link to the next URL, round robin; a whole
+ * round that fails backs off. `url` is the relay in use; relay-failover.ts moves the rooms'
+ * y-webrtc signaling after it.
  */
 import { ErrorCode, RoomError } from './errors.js';
+import { Emitter } from './events.js';
 // The relay's own message types (type-only: nothing of the relay is bundled into the app).
 import type { EnterMode, RoomInfo as RoomPresence } from '../../../signaling/protocol.js';
 
@@ -42,7 +48,8 @@ export interface WebSocketLike {
 export type WebSocketFactory = (url: string) => WebSocketLike;
 
 export interface RelayLinkOptions {
-  url: string;
+  /** The relay, or several equivalent relays tried one at a time, round robin. */
+  url: string | readonly string[];
   /** Defaults to the browser's WebSocket. */
   connect?: WebSocketFactory;
   /** How long to wait for the socket to open or a reply to arrive. */
@@ -57,8 +64,21 @@ const DEFAULT_TIMEOUT_MS = 5000;
 type Reply = { type: string; id?: unknown; [key: string]: unknown };
 export type TopicListener = (data: unknown) => void;
 
-const RECONNECT_FIRST_MS = 500;
-const RECONNECT_MAX_MS = 10_000;
+/**
+ * Reconnect backoff after a lost socket or a whole round of URLs that failed: the first retry
+ * comes quickly (a killed relay's clients should reach the next one in well under a second),
+ * later ones double up to a few seconds, each with jitter so a restarted relay is not hit by
+ * all its clients at the same moment.
+ */
+const RECONNECT_FIRST_MS = 250;
+const RECONNECT_MAX_MS = 5_000;
+
+export interface RelayLinkEvents {
+  /** A socket opened; `reopened` after a loss (the rooms' signaling may need to follow). */
+  open: { url: string; reopened: boolean };
+  /** The open socket was lost; the link moves on to the next URL. */
+  lost: { url: string };
+}
 
 interface Pending {
   resolve(reply: Reply): void;
@@ -67,7 +87,13 @@ interface Pending {
 }
 
 export class RelayLink {
-  readonly url: string;
+  readonly urls: readonly string[];
+  #urlIndex = 0;
+  readonly #events = new Emitter<RelayLinkEvents>();
+  #everOpened = false;
+  /** Reasons besides topics to keep a socket open (live rooms to fail over): a count. */
+  #holds = 0;
+  readonly #openWaiters = new Set<{ resolve(url: string): void; reject(error: RoomError): void }>();
   readonly #connect: WebSocketFactory;
   readonly #timeoutMs: number;
   #socket: WebSocketLike | null = null;
@@ -82,9 +108,59 @@ export class RelayLink {
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: RelayLinkOptions) {
-    this.url = options.url;
+    this.urls = typeof options.url === 'string' ? [options.url] : [...options.url];
+    if (this.urls.length === 0) throw new RoomError(ErrorCode.INVALID_CONFIG, 'the relay link needs at least one URL');
     this.#connect = options.connect ?? ((url) => new WebSocket(url) as unknown as WebSocketLike);
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** The relay in use (or tried next). */
+  get url(): string {
+    return this.urls[this.#urlIndex];
+  }
+
+  get isOpen(): boolean {
+    return this.#socket?.readyState === OPEN;
+  }
+
+  on<K extends keyof RelayLinkEvents>(event: K, listener: (payload: RelayLinkEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /**
+   * Keeps the link connected (reconnecting with backoff, round robin) until the returned
+   * function is called, even with no topic subscribed.
+   */
+  hold(): () => void {
+    this.#holds++;
+    let released = false;
+    if (!this.isOpen) this.#reconnectSoon();
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds--;
+    };
+  }
+
+  /**
+   * Resolves with the URL once a socket is open: now if one is, otherwise after the link's
+   * own reconnecting (with its backoff) succeeds. Rejects only when the link is closed.
+   */
+  whenOpen(): Promise<string> {
+    if (this.isOpen) return Promise.resolve(this.url);
+    if (this.#closed) return Promise.reject(new RoomError(ErrorCode.RELAY_UNREACHABLE, 'the relay link was closed'));
+    const opened = new Promise<string>((resolve, reject) => this.#openWaiters.add({ resolve, reject }));
+    this.#reconnectSoon();
+    return opened;
+  }
+
+  /**
+   * Gives up on the relay in use (it answers but does not carry what it should): the socket is
+   * closed, and the next one is opened to the next URL.
+   */
+  skipRelay(): void {
+    if (this.#socket) this.#socket.close(4000, 'moving to another relay');
+    else this.#advance();
   }
 
   /** Existence, member count and destroyDelay of each room. */
@@ -120,7 +196,7 @@ export class RelayLink {
       this.#sendIfOpen({ type: 'subscribe', topics: [topic] });
     }
     listeners.add(listener);
-    void this.#open().catch(() => this.#scheduleReconnect());
+    this.#reconnectSoon();
     return () => {
       const current = this.#topics.get(topic);
       if (!current?.delete(listener) || current.size > 0) return;
@@ -141,10 +217,19 @@ export class RelayLink {
     return true;
   }
 
+  /** Opens a socket now unless one is open, opening, or waiting out its backoff. */
+  #reconnectSoon(): void {
+    if (this.isOpen || this.#opening || this.#reconnectTimer !== undefined) return;
+    this.#open().catch(() => this.#scheduleReconnect());
+  }
+
   #scheduleReconnect(): void {
-    if (this.#closed || this.#topics.size === 0 || this.#reconnectTimer !== undefined) return;
-    const delay = this.#reconnectDelayMs;
-    this.#reconnectDelayMs = Math.min(delay * 2, RECONNECT_MAX_MS);
+    const wanted = this.#topics.size > 0 || this.#holds > 0 || this.#openWaiters.size > 0;
+    if (this.#closed || !wanted || this.#reconnectTimer !== undefined) return;
+    const backoff = this.#reconnectDelayMs;
+    this.#reconnectDelayMs = Math.min(backoff * 2, RECONNECT_MAX_MS);
+    // Between half and all of the backoff (jitter).
+    const delay = backoff / 2 + Math.random() * (backoff / 2);
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       this.#open().catch(() => this.#scheduleReconnect());
@@ -155,7 +240,10 @@ export class RelayLink {
     this.#closed = true;
     clearTimeout(this.#reconnectTimer);
     this.#topics.clear();
-    this.#failAll(new RoomError(ErrorCode.RELAY_UNREACHABLE, 'the relay link was closed'));
+    const closed = new RoomError(ErrorCode.RELAY_UNREACHABLE, 'the relay link was closed');
+    this.#failAll(closed);
+    for (const waiter of this.#openWaiters) waiter.reject(closed);
+    this.#openWaiters.clear();
     this.#socket?.close(1000, 'closed');
     this.#socket = null;
   }
@@ -181,46 +269,83 @@ export class RelayLink {
     return answer;
   }
 
+  /** The next relay in the list (round robin). */
+  #advance(): void {
+    this.#urlIndex = (this.#urlIndex + 1) % this.urls.length;
+  }
+
+  /** An open socket: the one in use, or one opened to each URL in turn, from the current one. */
   #open(): Promise<WebSocketLike> {
     if (this.#closed) return Promise.reject(new RoomError(ErrorCode.RELAY_UNREACHABLE, 'the relay link was closed'));
     if (this.#socket?.readyState === OPEN) return Promise.resolve(this.#socket);
-    this.#opening ??= new Promise<WebSocketLike>((resolve, reject) => {
+    this.#opening ??= this.#openRound().finally(() => (this.#opening = null));
+    return this.#opening;
+  }
+
+  async #openRound(): Promise<WebSocketLike> {
+    let lastError: RoomError | undefined;
+    for (let attempt = 0; attempt < this.urls.length; attempt++) {
+      try {
+        return await this.#openOne(this.url);
+      } catch (err) {
+        lastError = err as RoomError;
+        if (this.#closed) break;
+        this.#advance();
+      }
+    }
+    throw lastError ?? new RoomError(ErrorCode.RELAY_UNREACHABLE, 'the relay link was closed');
+  }
+
+  #openOne(url: string): Promise<WebSocketLike> {
+    return new Promise<WebSocketLike>((resolve, reject) => {
       let socket: WebSocketLike;
       try {
-        socket = this.#connect(this.url);
+        socket = this.#connect(url);
       } catch (err) {
-        this.#opening = null;
-        reject(new RoomError(ErrorCode.RELAY_UNREACHABLE, `cannot connect to the relay at ${this.url}: ${String(err)}`));
+        reject(new RoomError(ErrorCode.RELAY_UNREACHABLE, `cannot connect to the relay at ${url}: ${String(err)}`));
         return;
       }
       const timer = setTimeout(() => fail(), this.#timeoutMs);
       const fail = () => {
         clearTimeout(timer);
-        this.#opening = null;
         socket.onopen = socket.onerror = null;
         socket.close();
-        reject(new RoomError(ErrorCode.RELAY_UNREACHABLE, `cannot reach the relay at ${this.url}`));
+        reject(new RoomError(ErrorCode.RELAY_UNREACHABLE, `cannot reach the relay at ${url}`));
       };
       socket.onerror = fail;
       socket.onopen = () => {
         clearTimeout(timer);
-        this.#opening = null;
+        if (this.#closed) {
+          socket.onopen = socket.onerror = null;
+          socket.close(1000, 'closed');
+          reject(new RoomError(ErrorCode.RELAY_UNREACHABLE, 'the relay link was closed'));
+          return;
+        }
         this.#socket = socket;
         socket.onerror = null;
         socket.onmessage = (event) => this.#onMessage(event.data);
         // A lost socket fails what is in flight; the next request opens a new one, and
         // subscribed topics reopen it by themselves.
         socket.onclose = () => {
-          if (this.#socket === socket) this.#socket = null;
-          this.#failAll(new RoomError(ErrorCode.RELAY_UNREACHABLE, `lost the connection to the relay at ${this.url}`));
+          if (this.#socket !== socket) return;
+          this.#socket = null;
+          this.#failAll(new RoomError(ErrorCode.RELAY_UNREACHABLE, `lost the connection to the relay at ${url}`));
+          if (this.#closed) return;
+          // The relay died or dropped us: the next socket goes to the next relay [R-73].
+          this.#advance();
+          this.#events.emit('lost', { url });
           this.#scheduleReconnect();
         };
         this.#reconnectDelayMs = RECONNECT_FIRST_MS;
         if (this.#topics.size > 0) socket.send(JSON.stringify({ type: 'subscribe', topics: [...this.#topics.keys()] }));
+        const reopened = this.#everOpened;
+        this.#everOpened = true;
         resolve(socket);
+        for (const waiter of this.#openWaiters) waiter.resolve(url);
+        this.#openWaiters.clear();
+        this.#events.emit('open', { url, reopened });
       };
     });
-    return this.#opening;
   }
 
   #onMessage(data: unknown): void {

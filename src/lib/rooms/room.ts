@@ -25,12 +25,18 @@ import { ErrorCode, RoomError } from './errors.js';
 import { writeStreams, type StreamInfo } from '../media/stream-info.js';
 import { StuckConnectionWatchdog } from './stuck-connections.js';
 import { createWebrtcProvider, type CreateRoomProvider, type RoomProvider, type SignalingSocket } from './room-provider.js';
+import { isSwitchable, pauseSocket, pointAt, whenSocketConnected } from './signaling-switch.js';
+import type { FailoverRoom } from './relay-failover.js';
 
 export interface RoomOptions {
   roomId: string;
   user: User;
   role: Role;
-  signalingUrls: string[];
+  /**
+   * The relay(s) to signal through, read when the room starts: the relay the client's link is
+   * on (one at a time, relay-failover.ts).
+   */
+  signalingUrls: () => string[];
   password?: string;
   /** simple-peer options (ICE servers, our data-channel wrapper). */
   peerOpts: Record<string, unknown>;
@@ -53,6 +59,8 @@ export interface RoomCallbacks {
   roleChanged(member: Member, previous: Role): void;
   /** The room ended for this member without them leaving: kicked, closed by the host, or lost. */
   ended(reason: EndReason): void;
+  /** The relay socket was lost and stopped (switchable providers only): move it (relay-failover.ts). */
+  signalingLost?(): void;
 }
 
 /** Every peer in a room connects to every other: rooms are full meshes. */
@@ -92,7 +100,7 @@ function forgetSilentMembers(awareness: Awareness, clientIds: number[]): void {
   awareness.emit('change', [{ added: [], updated: [], removed: clientIds }, 'timeout']);
 }
 
-export class Room {
+export class Room implements FailoverRoom {
   readonly roomId: string;
   readonly doc = new Y.Doc();
   readonly machine: RoomStateMachine;
@@ -295,12 +303,14 @@ export class Room {
     const history = this.#loadLocalHistory();
     const createProvider = this.#options.createProvider ?? createWebrtcProvider;
     const provider = createProvider(this.roomId, this.doc, {
-      signaling: this.#options.signalingUrls,
+      signaling: this.#options.signalingUrls(),
       password: this.#options.password,
       maxConns: FULL_MESH_MAX_CONNS,
       peerOpts: this.#options.peerOpts,
     });
     this.#provider = provider;
+    // The tab's socket for this relay may be one a failover paused (relay-failover.ts).
+    if (isSwitchable(provider)) for (const socket of provider.signalingConns) socket.connect();
     const awareness = provider.awareness;
     awareness.on('change', this.#onAwarenessChange);
     const state: AwarenessState = { user: this.#options.user, role: this.#options.role, joinedAt: Date.now(), attributes: {} };
@@ -312,7 +322,8 @@ export class Room {
     // when peers sync the same ban: judge it now that the local member exists [R-40].
     this.#onModeration();
     this.machine.set('connected', 'entered');
-    this.#followSignaling();
+    const socket = this.#signalingSocket();
+    if (socket) this.#followSignaling(socket);
     // Members already present are reported on entry [R-51]; those seen so far are reported
     // by the awareness handler as they arrive.
   }
@@ -389,16 +400,53 @@ export class Room {
     if (now - this.#aloneSince >= GIVE_UP_ALONE_MS && !this.#ended) this.#end('reconnect-failed');
   }
 
+  /** Whether the room can be moved to another relay (y-webrtc; not the tests' memory network). */
+  get canFailover(): boolean {
+    return this.#provider !== null && isSwitchable(this.#provider);
+  }
+
+  signalingConnectedTo(url: string): boolean {
+    const socket = this.#signalingSocket() as (SignalingSocket & { url?: string }) | undefined;
+    return socket?.connected === true && socket.url === url;
+  }
+
+  pauseSignaling(): void {
+    const socket = this.#signalingSocket();
+    if (socket && this.canFailover) pauseSocket(socket);
+  }
+
+  /**
+   * Signals through the relay at `url` from now on (relay-failover.ts has entered presence
+   * there): resolves once the relay has processed the room's subscription. The room goes
+   * connected(reconnected) when the socket connects. Peer connections are left alone.
+   */
+  async moveSignaling(url: string, timeoutMs: number): Promise<void> {
+    const provider = this.#provider;
+    if (!provider || !isSwitchable(provider)) return;
+    const socket = pointAt(provider, url);
+    this.#followSignaling(socket);
+    await whenSocketConnected(socket, timeoutMs);
+    if (this.machine.state === 'reconnecting') this.machine.set('connected', 'reconnected');
+    await this.subscribed();
+  }
+
   /**
    * The relay going away is network loss for the room [R-50]: reconnecting(network-lost) until
-   * y-webrtc's socket (which retries by itself) is back, then connected(reconnected). Peers
-   * already connected keep talking over WebRTC meanwhile; Yjs catches up whatever was missed.
+   * a signaling socket is back, then connected(reconnected). Peers already connected keep
+   * talking over WebRTC meanwhile; Yjs catches up whatever was missed. A y-webrtc socket is
+   * stopped when lost and the client moves it (to the next relay, relay-failover.ts); other
+   * transports' sockets retry by themselves.
    */
-  #followSignaling(): void {
-    const socket = this.#signalingSocket();
-    if (!socket) return;
-    const onDisconnect = () => {
+  #followSignaling(socket: SignalingSocket): void {
+    this.#unfollowSignaling();
+    const onLost = () => {
       if (this.machine.state === 'connected') this.machine.set('reconnecting', 'network-lost');
+    };
+    const onDisconnect = () => {
+      onLost();
+      if (!this.canFailover) return;
+      pauseSocket(socket);
+      this.#callbacks.signalingLost?.();
     };
     const onConnect = () => {
       if (this.machine.state === 'reconnecting') this.machine.set('connected', 'reconnected');
@@ -411,12 +459,12 @@ export class Room {
     const events = typeof window === 'undefined' ? undefined : window;
     socket.on('disconnect', onDisconnect);
     socket.on('connect', onConnect);
-    events?.addEventListener('offline', onDisconnect);
+    events?.addEventListener('offline', onLost);
     events?.addEventListener('online', onOnline);
     this.#unfollowSignaling = () => {
       socket.off('disconnect', onDisconnect);
       socket.off('connect', onConnect);
-      events?.removeEventListener('offline', onDisconnect);
+      events?.removeEventListener('offline', onLost);
       events?.removeEventListener('online', onOnline);
     };
   }
@@ -530,9 +578,19 @@ export class Room {
     const updated: Record<string, string> = {};
     const deleted: string[] = [];
     const valid = this.attributes;
+    // Whether the key's value before this change was one we showed: a shown attribute that a
+    // peer overwrote with junk is gone for the snapshot, so it is reported deleted too, and a
+    // view kept from these events stays equal to the snapshot (peer input, SECURITY.md).
+    const wasShown = (key: string): boolean => {
+      const change = event.changes.keys.get(key);
+      if (change === undefined || change.action === 'add') return false;
+      return Object.hasOwn(readAttributes([[key, change.oldValue]], ROOM_ATTRIBUTE_LIMITS), key);
+    };
     for (const key of event.keysChanged) {
-      if (key in valid) updated[key] = valid[key];
-      else if (!this.#attributes.has(key)) deleted.push(key);
+      // Own keys only: `in` also finds Object.prototype's, so a peer's junk under "toString"
+      // was reported as that attribute with a function for its value.
+      if (Object.hasOwn(valid, key)) updated[key] = valid[key];
+      else if (wasShown(key)) deleted.push(key);
     }
     if (Object.keys(updated).length > 0 || deleted.length > 0) this.#callbacks.attributesChanged(updated, deleted);
   };
