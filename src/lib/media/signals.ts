@@ -40,9 +40,24 @@ export function parseSignal(value: unknown): MediaSignal | null {
   const base = { from, to, stream, conn };
   if (t === 'signal') {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
-    if (JSON.stringify(data).length > MAX_SIGNAL_DATA_CHARS) return null;
+    if (jsonLength(data) > MAX_SIGNAL_DATA_CHARS) return null;
     return { t, ...base, data: data as Record<string, unknown> };
   }
   if (t === 'refuse') return typeof code === 'string' && TOKEN.test(code) ? { t, ...base, code } : null;
   return { t: t as 'play' | 'stop', ...base };
+}
+
+/**
+ * The length of a value's JSON text, or Infinity when it has none. Peer input parsed from JSON
+ * can nest thousands deep (a 64 KiB relay frame holds ~13,000 levels) and JSON.stringify then
+ * overflows the stack: thrown here, that RangeError broke the queue of incoming signals and
+ * every later signal of the room was lost (tests/unit/peer-input-media.test.ts).
+ */
+function jsonLength(value: unknown): number {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    // Too deep (or not JSON at all): certainly not a signal.
+    return Infinity;
+  }
 }
