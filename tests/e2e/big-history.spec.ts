@@ -1,3 +1,4 @@
+import { HARNESS_PAGE } from './support/room-client';
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { bundleFixture } from './support/bundle';
 import type { HistoryClientOptions } from './fixtures/big-history';
@@ -16,7 +17,7 @@ const HISTORY = 10_000;
 async function openClient(browser: Browser, room: string, options: HistoryClientOptions): Promise<{ page: Page; stateBytes: number }> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto('/');
+  await page.goto(HARNESS_PAGE);
   await page.addScriptTag({ content: await bundleFixture('big-history') });
   const relayUrl = new URL('/relay', page.url()).href.replace(/^http/, 'ws');
   const { stateBytes } = await page.evaluate(([r, url, o]) => window.startHistoryClient(r, url, o), [room, relayUrl, options] as const);

@@ -1,3 +1,4 @@
+import { HARNESS_PAGE } from './support/room-client';
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { bundleFixture } from './support/bundle';
 
@@ -9,7 +10,7 @@ import { bundleFixture } from './support/bundle';
 async function openStockClient(browser: Browser, room: string, password?: string): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto('/');
+  await page.goto(HARNESS_PAGE);
   await page.addScriptTag({ content: await bundleFixture('stock-ywebrtc') });
   const relayUrl = new URL('/relay', page.url()).href.replace(/^http/, 'ws');
   await page.evaluate(([r, url, pw]) => window.startStockClient(r, url, pw), [room, relayUrl, password] as const);

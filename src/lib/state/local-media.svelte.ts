@@ -23,9 +23,21 @@ export class LocalMedia {
   error = $state<string | null>(null);
   opening = $state(false);
   #watchingDevices = false;
+  #opened: Promise<void> | null = null;
+
+  /** The capture as chosen, once it is open (or has failed): joining waits for it, so a quick click still brings the camera. */
+  ready(): Promise<void> {
+    if (this.mode === 'none' || this.capture) return Promise.resolve();
+    return (this.#opened ??= this.open());
+  }
 
   /** Opens (or re-opens, after a device or mode change) the capture the lobby previews. */
-  async open(): Promise<void> {
+  open(): Promise<void> {
+    this.#opened = this.#open();
+    return this.#opened;
+  }
+
+  async #open(): Promise<void> {
     this.opening = true;
     this.error = null;
     this.stop();

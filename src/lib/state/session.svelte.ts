@@ -60,7 +60,13 @@ export class Session {
   #client: RoomClient | null = null;
   #screen: MediaStream | null = null;
 
-  readonly activeRoom = $derived(this.rooms.find((room) => room.roomId === this.activeRoomId) ?? this.rooms[0] ?? null);
+  /**
+   * A getter, not $derived: the session outlives the component that first asked for it (the
+   * lobby's page), and a $derived owned by a destroyed component goes stale (derived_inert).
+   */
+  get activeRoom(): RoomView | null {
+    return this.rooms.find((room) => room.roomId === this.activeRoomId) ?? this.rooms[0] ?? null;
+  }
 
   get client(): RoomClient | null {
     return this.#client;
@@ -282,6 +288,7 @@ export class Session {
   }
 
   async #publishCamera(roomId: string): Promise<void> {
+    await this.media.ready();
     const room = this.room(roomId);
     const stream = this.media.cloneForRoom();
     if (!room || !stream) return;

@@ -37,6 +37,7 @@ export async function joinRoom(page: Page, roomId: string | null, options: JoinO
   if (roomId !== null) await form.getByLabel('Room', { exact: true }).fill(roomId);
   if (options.password) await form.getByLabel('Password (optional)').fill(options.password);
   if (options.role) await form.getByLabel(new RegExp(`^${options.role}`)).check();
+  if (options.mode === 'enter') await form.getByLabel('Join it, or create it if nobody is there').check();
   if (options.mode === 'join') await form.getByLabel('Only join a room that already exists').check();
   if (options.mode === 'create') await form.getByLabel('Only create a new room').check();
   await form.getByRole('button', { name: 'Join', exact: true }).click();

@@ -10,7 +10,7 @@
  * the relay once the page is back online.
  */
 import type { Browser, Page } from '@playwright/test';
-import { startHarness, type MemberOptions } from './room-client';
+import { startHarness, type MemberOptions, HARNESS_PAGE } from './room-client';
 
 declare global {
   interface Window {
@@ -52,7 +52,7 @@ export async function openCuttableMember(browser: Browser, userId: string, optio
   const context = await browser.newContext();
   await context.addInitScript(recordDataChannels);
   const page = await context.newPage();
-  await page.goto('/');
+  await page.goto(HARNESS_PAGE);
   await startHarness(page, userId, options);
   return page;
 }

@@ -12,10 +12,17 @@ export interface MemberOptions {
   persistHistory?: boolean;
 }
 
+/**
+ * Where harness pages live: any page of the app's origin gives a secure context and the relay;
+ * /healthz runs none of the app's own code (no camera preview, service worker or second client),
+ * so only the library under test is in the page.
+ */
+export const HARNESS_PAGE = '/healthz';
+
 export async function openMember(browser: Browser, userId: string, options: MemberOptions = {}): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto('/');
+  await page.goto(HARNESS_PAGE);
   await startHarness(page, userId, options);
   return page;
 }
