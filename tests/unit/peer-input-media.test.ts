@@ -119,4 +119,23 @@ describe('media signals from peers are checked [R-30]', () => {
     expect(received.map((s) => s.conn)).toEqual(['before', 'after']);
     channel.close();
   });
+
+  it('a handler that throws on one signal does not stop the signals after it', async () => {
+    const { link, deliver } = fakeLink();
+    const received: string[] = [];
+    const warn = console.warn;
+    console.warn = () => {}; // the drop is reported there; keep the test output clean
+    try {
+      const channel = new SignalChannel(link, ROOM, null, ME, (s) => {
+        if (s.conn === 'poison') throw new Error('handler failed');
+        received.push(s.conn);
+      });
+      for (const conn of ['before', 'poison', 'after']) deliver({ v: 1, s: signal(conn) });
+      await settle();
+      expect(received).toEqual(['before', 'after']);
+      channel.close();
+    } finally {
+      console.warn = warn;
+    }
+  });
 });

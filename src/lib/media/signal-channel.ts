@@ -31,19 +31,25 @@ export class SignalChannel {
     this.#key = key;
     this.#localMemberId = localMemberId;
     this.#unsubscribe = link.subscribe(this.#topic, (data) => {
-      this.#incoming = this.#incoming.then(async () => {
-        const signal = await this.#open(data);
-        if (signal && !this.#closed && signal.to === this.#localMemberId && signal.from !== this.#localMemberId) onSignal(signal);
-      });
+      // One bad signal (or a handler that throws on it) must not reject the queue: every later
+      // signal of the room would be skipped and its media never connect again.
+      this.#incoming = this.#incoming
+        .then(async () => {
+          const signal = await this.#open(data);
+          if (signal && !this.#closed && signal.to === this.#localMemberId && signal.from !== this.#localMemberId) onSignal(signal);
+        })
+        .catch((error: unknown) => console.warn(`media signal on ${this.#topic} dropped:`, error));
     });
   }
 
   send(signal: MediaSignal): void {
     if (this.#closed) return;
-    this.#outgoing = this.#outgoing.then(async () => {
-      const envelope: Envelope = this.#key ? { v: 1, e: await sealJson(this.#key, signal) } : { v: 1, s: signal };
-      this.#link.publish(this.#topic, envelope);
-    });
+    this.#outgoing = this.#outgoing
+      .then(async () => {
+        const envelope: Envelope = this.#key ? { v: 1, e: await sealJson(this.#key, signal) } : { v: 1, s: signal };
+        this.#link.publish(this.#topic, envelope);
+      })
+      .catch((error: unknown) => console.warn(`media signal on ${this.#topic} not sent:`, error));
   }
 
   close(): void {
