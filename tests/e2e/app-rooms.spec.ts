@@ -88,3 +88,25 @@ test('an invite link carries two rooms: the invited person enters both', async (
   await ben.goto(`/r/${first}`);
   await expectInRoom(ben, first);
 });
+
+test('[R-61] cross-room co-hosting: a member in two rooms shows a stream from one room in the other', async ({ browser }) => {
+  const [stage, hall] = [uniqueRoom('stage'), uniqueRoom('hall')];
+  const ben = await openPerson(browser);
+  await joinRoom(ben, stage, { name: 'Ben' });
+  const ann = await openPerson(browser, `/r/${stage}`);
+  await joinRoom(ann, null, { name: 'Ann' });
+  await expectInRoom(ann, stage);
+  await ann.getByRole('button', { name: 'Join another room' }).click();
+  await joinRoom(ann, hall);
+  await expectInRoom(ann, hall);
+  const cat = await openPerson(browser, `/r/${hall}`);
+  await joinRoom(cat, null, { name: 'Cat', devices: 'No devices' });
+  await expectInRoom(cat, hall);
+
+  // Ann publishes into both rooms (one capture) and forwards Ben's camera from stage into hall.
+  await expectTilePlaying(tile(cat, hall, 'Ann'));
+  await ann.getByRole('tab', { name: stage }).click();
+  await expectTilePlaying(tile(ann, stage, 'Ben'));
+  await tile(ann, stage, 'Ben').getByRole('button', { name: `Show in ${hall}` }).click();
+  await expectTilePlaying(tile(cat, hall, `Ann · From ${stage}`));
+});
