@@ -33,6 +33,27 @@ test('two people meet in a room: they see and hear each other and chat', async (
   await roomPanel(ann, room).getByRole('button', { name: /Microphone/ }).click();
   await expect(tile(ben, room, 'Ann').getByRole('img', { name: 'Microphone off' })).toBeVisible();
 
+  // The host (Ann created the room) sets the topic; Ben raises his hand; Ann sees both.
+  const annPanel = roomPanel(ann, room);
+  await annPanel.getByRole('button', { name: 'Room topic' }).click();
+  await annPanel.getByRole('textbox', { name: 'Room topic' }).fill('Fractions, chapter 3');
+  await annPanel.getByRole('button', { name: 'Save topic' }).click();
+  await expect(roomPanel(ben, room).getByTestId('topic')).toHaveText('Fractions, chapter 3');
+  await roomPanel(ben, room).getByRole('button', { name: 'Raise hand' }).click();
+  await expect(annPanel.getByRole('region', { name: '2 members' }).getByRole('img', { name: 'Hand raised' })).toBeVisible();
+
+  // Ann shares her screen: a second tile for Ben, gone when she stops.
+  await annPanel.getByRole('button', { name: 'Share screen' }).click();
+  await expectTilePlaying(tile(ben, room, 'Ann’s screen'));
+  await annPanel.getByRole('button', { name: 'Stop sharing' }).click();
+  await expect(tile(ben, room, 'Ann’s screen')).toHaveCount(0);
+
+  // Ben turns audience: his camera leaves the room, he keeps watching Ann.
+  await roomPanel(ben, room).getByRole('combobox', { name: 'My role' }).selectOption('audience');
+  await expect(tile(ann, room, 'Ben')).toHaveCount(0);
+  await expect(roomPanel(ben, room).getByText('You are in the audience')).toBeVisible();
+  await expectTilePlaying(tile(ben, room, 'Ann'));
+
   // Leaving takes Ann back to the lobby; Ben sees her go.
   await roomPanel(ann, room).getByRole('button', { name: `Leave ${room}` }).click();
   await expect(ann.getByRole('heading', { name: 'Join a room' })).toBeVisible();
