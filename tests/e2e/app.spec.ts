@@ -6,6 +6,7 @@ import { test, expect } from '@playwright/test';
 import { chatLog, expectInRoom, expectTilePlaying, joinRoom, openPerson, roomPanel, sendChat, tile, tileAudioPeak, uniqueRoom } from './support/app';
 
 test('two people meet in a room: they see and hear each other and chat', async ({ browser }) => {
+  test.setTimeout(120_000); // a whole meeting: video, sound, chat, topic, hand, screen, roles
   const room = uniqueRoom('meet');
   const ann = await openPerson(browser);
   await joinRoom(ann, room, { name: 'Ann' });

@@ -68,6 +68,9 @@ test('[R-73][R-50] members split across two relays on Redis; relay 1 killed: its
   // The meeting goes on: chat both ways, video still moving, nobody lost or doubled, and no
   // peer connection given up and redone.
   await call(ben, 'sendMessage', room, 'after the failover');
+  // Cat answers once she has read it: two sends at once would be concurrent, and Yjs orders
+  // concurrent inserts by client id, not by wall clock (one order for all, but not send order).
+  await expectChat([cat], room, ['hello from relay 1', 'hello from relay 2', 'after the failover']);
   await call(cat, 'sendMessage', room, 'still here');
   await expectChat(members, room, ['hello from relay 1', 'hello from relay 2', 'after the failover', 'still here']);
   for (const [page, streamId] of [[cat, 'cam-ann'], [ann, 'cam-cat'], [ben, 'cam-ann']] as const) await expectVideoPlaying(page, room, streamId);

@@ -62,7 +62,7 @@ export async function expectTilePlaying(tileLocator: Locator, timeout = 25_000):
   const video = tileLocator.locator('video');
   await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.videoWidth), { timeout }).toBeGreaterThan(0);
   const before = await video.evaluate((element: HTMLVideoElement) => element.currentTime);
-  await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 5_000 }).toBeGreaterThan(before + 0.2);
+  await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 10_000 }).toBeGreaterThan(before + 0.2);
 }
 
 /**
