@@ -214,7 +214,7 @@ function printComposition(lobbyJs: string[]): void {
   const sizes = JSON.parse(readFileSync(join(appDir, MODULE_SIZES_FILE), 'utf8')) as ModuleSizes;
   const groupsTotal = new Map<string, { rendered: number; gzEstimate: number }>();
   const deferrable = { rendered: 0, gzEstimate: 0 };
-  console.log('\nThe lobby\'s JavaScript files, largest first (gz = the build\'s .gz file; parts = minified bytes per package/folder):');
+  console.log('\nThe lobby\'s JavaScript files, largest first (gz = the build\'s .gz file; parts = KB of each package/folder as Rollup rendered it, before minification):');
   const files = lobbyJs.map((path) => ({ path, gz: gzipSizeInBuild(path.slice(1)), modules: sizes[path.slice(1)] ?? {} })).sort((a, b) => b.gz - a.gz);
   for (const file of files) {
     const groups = new Map<string, number>();
@@ -225,7 +225,8 @@ function printComposition(lobbyJs: string[]): void {
     deferrable.gzEstimate += rendered > 0 ? (roomOnly / rendered) * file.gz : 0;
     for (const [group, bytes] of groups) {
       const total = groupsTotal.get(group) ?? { rendered: 0, gzEstimate: 0 };
-      // A package's share of the gzipped file, pro rata of its minified bytes (an estimate).
+      // A package's share of the gzipped file, pro rata of its rendered bytes (an estimate: minification
+      // and compression shrink some code more than other code).
       total.rendered += bytes;
       total.gzEstimate += rendered > 0 ? (bytes / rendered) * file.gz : 0;
       groupsTotal.set(group, total);
@@ -233,12 +234,12 @@ function printComposition(lobbyJs: string[]): void {
     const parts = [...groups].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([group, bytes]) => `${group} ${kb(bytes)}`);
     console.log(`  ${file.path}: ${kb(file.gz)} KB gz; ${parts.join(', ')}`);
   }
-  console.log('\n| package / folder | minified (KB) | share of the lobby\'s gzipped JS, estimated (KB) |');
+  console.log('\n| package / folder | rendered, before minification (KB) | share of the lobby\'s gzipped JS, estimated (KB) |');
   console.log('|---|---:|---:|');
   for (const [group, total] of [...groupsTotal].sort((a, b) => b[1].rendered - a[1].rendered)) {
     if (total.rendered >= 1024) console.log(`| ${group} | ${kb(total.rendered)} | ${kb(total.gzEstimate)} |`);
   }
-  console.log(`code only a room needs, on the lobby: ${kb(deferrable.rendered)} KB minified, about ${kb(deferrable.gzEstimate)} KB gzipped (${ROOM_ONLY_PACKAGES.join(', ')}, the room client, media mesh, rooms view and breakout panels)`);
+  console.log(`code only a room needs, on the lobby: ${kb(deferrable.rendered)} KB before minification, about ${kb(deferrable.gzEstimate)} KB gzipped (${ROOM_ONLY_PACKAGES.join(', ')}, the room client, media mesh, rooms view and breakout panels)`);
 }
 
 /** What the service worker fetches in the background once the page has loaded: its shell cache. */

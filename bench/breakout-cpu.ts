@@ -14,8 +14,8 @@
  *     tiles are in a hidden tab panel; with `side-by-side` S shows both rooms (as a student who
  *     wants to watch the teacher would).
  * Once every remote tile plays, 5 s for the encoders to settle, then the window (30 s): S's CPU
- * in % of one core, each of S's tiles' presented frames per second (getVideoPlaybackQuality),
- * and the decoded fps the tile's quality badge shows (the app's getStats), read at the end.
+ * in % of one core, and for each of S's remote tiles the frames per second its <video> decoded
+ * (Chromium's `webkitDecodedFrameCount`) and presented (getVideoPlaybackQuality).
  * Scenarios alternate; each run starts both browsers afresh.
  * Numbers are printed, never asserted.
  * Options: --runs 3 --window 30 --settle 5 --port 4402 --app-dir /tmp/f-app --rebuild auto|always|never
@@ -84,21 +84,20 @@ async function openPerson(browser: Browser, baseUrl: string): Promise<Page> {
 interface TileSample {
   room: string;
   label: string;
-  frames: number;
-  /** The quality badge's "· N fps" (decoded frames per second from getStats), when shown. */
-  badgeFps: number | null;
+  presented: number;
+  decoded: number;
 }
 
-/** Every remote tile of every room on S's page: presented frames so far and the badge's fps. */
+/** Every remote tile of every room on S's page: frames its video element decoded and presented so far. */
 function sampleTiles(page: Page): Promise<TileSample[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll('article[data-room] figure')].flatMap((figure) => {
       const label = figure.getAttribute('aria-label') ?? '';
       const video = figure.querySelector('video');
       if (!video || label.endsWith('(you)')) return [];
-      const badge = figure.querySelector('.quality')?.getAttribute('title') ?? '';
-      const fps = / · (\d+) fps/.exec(badge);
-      return [{ room: figure.closest('article')!.getAttribute('data-room') ?? '', label, frames: video.getVideoPlaybackQuality().totalVideoFrames, badgeFps: fps ? Number(fps[1]) : null }];
+      // webkitDecodedFrameCount: Chromium's own counter (non-standard), counted for WebRTC streams.
+      const decoded = (video as HTMLVideoElement & { webkitDecodedFrameCount?: number }).webkitDecodedFrameCount ?? NaN;
+      return [{ room: figure.closest('article')!.getAttribute('data-room') ?? '', label, presented: video.getVideoPlaybackQuality().totalVideoFrames, decoded }];
     }),
   );
 }
@@ -109,8 +108,7 @@ interface RunResult {
   othersCpuPercent: number;
   machineBusyPercent: number;
   processes: number;
-  /** "main: Teacher 20.0 (badge 20), …" per remote tile. */
-  tiles: { where: string; label: string; fps: number; badgeFps: number | null }[];
+  tiles: { where: string; label: string; decodedFps: number; presentedFps: number }[];
 }
 
 /** The teacher opens breakout rooms: one group, everyone in it, no countdown [R-60]. */
@@ -177,7 +175,7 @@ async function measure(scenario: Scenario, baseUrl: string): Promise<RunResult> 
     const tiles = tilesAfter.flatMap((after) => {
       const before = tilesBefore.find((sample) => sample.room === after.room && sample.label === after.label);
       if (!before) return [];
-      return [{ where: after.room === main ? 'main' : 'group', label: after.label, fps: (after.frames - before.frames) / seconds, badgeFps: after.badgeFps }];
+      return [{ where: after.room === main ? 'main' : 'group', label: after.label, decodedFps: (after.decoded - before.decoded) / seconds, presentedFps: (after.presented - before.presented) / seconds }];
     });
     return {
       scenario,
@@ -202,7 +200,7 @@ function median(values: number[]): number {
 }
 
 function describeTiles(result: RunResult): string {
-  return result.tiles.map((t) => `${t.where}: ${t.label} ${t.fps.toFixed(1)}${t.badgeFps !== null ? ` (badge ${t.badgeFps})` : ''}`).join('; ');
+  return result.tiles.map((t) => `${t.where}: ${t.label} ${t.decodedFps.toFixed(1)}/${t.presentedFps.toFixed(1)}`).join('; ');
 }
 
 async function main(): Promise<void> {
@@ -218,7 +216,7 @@ async function main(): Promise<void> {
         const result = await measure(scenario, server.url);
         console.log(
           `run ${run} ${scenario}: S ${result.cpuPercent.toFixed(0)} % of a core (${result.processes} processes), teacher+T ${result.othersCpuPercent.toFixed(0)} %, ` +
-            `machine ${result.machineBusyPercent.toFixed(0)} % busy; S's tiles, fps presented: ${describeTiles(result)}; load ${loadavg()[0].toFixed(1)}`,
+            `machine ${result.machineBusyPercent.toFixed(0)} % busy; S's tiles, fps decoded/presented: ${describeTiles(result)}; load ${loadavg()[0].toFixed(1)}`,
         );
         results.push(result);
       }
@@ -227,7 +225,7 @@ async function main(): Promise<void> {
     await server.close();
   }
   console.log(`\nwindow ${args.window} s after ${args.settle} s of settling; CPU in % of one core (200 % = both cores)`);
-  console.log('| scenario | runs | S\'s Chromium CPU, median (range) | teacher + T Chromium CPU, median | machine busy, median | S\'s remote tiles: fps presented, median per tile |');
+  console.log('| scenario | runs | S\'s Chromium CPU, median (range) | teacher + T Chromium CPU, median | machine busy, median | S\'s remote tiles: fps decoded / presented, median per tile |');
   console.log('|---|---:|---:|---:|---:|---|');
   for (const scenario of scenarios) {
     const own = results.filter((result) => result.scenario === scenario);
@@ -235,9 +233,8 @@ async function main(): Promise<void> {
     const tileKeys = [...new Set(own.flatMap((result) => result.tiles.map((t) => `${t.where}: ${t.label}`)))];
     const tileText = tileKeys
       .map((key) => {
-        const fps = own.flatMap((result) => result.tiles.filter((t) => `${t.where}: ${t.label}` === key).map((t) => t.fps));
-        const badges = own.flatMap((result) => result.tiles.filter((t) => `${t.where}: ${t.label}` === key && t.badgeFps !== null).map((t) => t.badgeFps!));
-        return `${key} ${median(fps).toFixed(1)}${badges.length ? ` (badge ${median(badges).toFixed(0)})` : ''}`;
+        const samples = own.flatMap((result) => result.tiles.filter((t) => `${t.where}: ${t.label}` === key));
+        return `${key} ${median(samples.map((t) => t.decodedFps)).toFixed(1)} / ${median(samples.map((t) => t.presentedFps)).toFixed(1)}`;
       })
       .join('; ');
     console.log(

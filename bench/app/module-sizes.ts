@@ -1,8 +1,9 @@
 /**
  * A build-time Rollup plugin for the app benchmarks: records, for every JavaScript file of the
- * client build, which modules it holds and how many bytes each one takes in the minified output
- * (Rollup's own `renderedLength`). It changes nothing in the output; the benchmark only reads
- * the JSON it writes, to say which packages the lobby loads before anyone joins a room.
+ * client build, which modules it holds and how many bytes each one takes in it (Rollup's own
+ * `renderedLength`: the module's code as rendered into the chunk, before Vite minifies it).
+ * It changes nothing in the output; the benchmark only reads the JSON it writes, to say which
+ * packages the lobby loads before anyone joins a room.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Plugin } from 'vite';
