@@ -10,6 +10,8 @@ export interface SoakSample {
   phase: 'baseline' | 'churn' | 'drain' | 'end';
   /** Other members the watched tab sees, per room. */
   members: number[];
+  /** Those members as `roomId memberId`. */
+  memberKeys: string[];
   created: number;
   open: number;
   /** Of the open ones, those connected (the rest are being set up, or are glare losers). */
@@ -36,25 +38,33 @@ export const CONNECTIONS_PER_MEMBER = 3;
  * (src/lib/media/peer-connections.ts), a stuck pair is given up after 8–14 s
  * (src/lib/rooms/stuck-connections.ts), a crashed member's connections go when ICE fails or it
  * is declared gone (within 15 s [R-51]). And a joining member's connections are created when
- * its announce arrives through the relay, before its awareness state makes it a member. So what
- * members justify at a moment is counted from the most members seen in any sample of the last
- * RELEASE_WINDOW_S seconds and in the next sample.
+ * its announce arrives through the relay, before its awareness state makes it a member. A
+ * crashed member's connections close when ICE consent fails, ~30 s after its last packet (RFC
+ * 7675), while the room declares it gone after 8–10 s. So what members justify at a moment is
+ * counted from every member seen in the samples of the last RELEASE_WINDOW_S seconds and in
+ * the next sample.
  */
-export const RELEASE_WINDOW_S = 20;
+export const RELEASE_WINDOW_S = 25;
 /**
- * On top of that, for offers that lose a glare (both ends offered at once: `new/have-local-offer`
- * until swept) while members join at the same moment: one per connection a joining member
- * brings, for the few members that join together. Measured peaks: RELIABILITY.md.
+ * An offer nobody answers (a glare loser: both ends offered at once, or an offer to a member
+ * that left first) stays `new/have-local-offer` until swept 15 s after its creation, checked
+ * every 5 s (src/lib/media/peer-connections.ts). Such offers are bounded by time, not by
+ * members: each must be among the connections created in the last UNANSWERED_LIMIT_S.
  */
-export const OPEN_CONNECTION_SLACK = 4;
+export const UNANSWERED_LIMIT_S = 25;
+/** The other open connections may exceed what members justify by this much (a pair's retry beside its stuck first try). */
+export const OPEN_CONNECTION_SLACK = 2;
+
+export const isUnansweredOffer = (state: string) => state === 'new/have-local-offer';
+const unanswered = (s: SoakSample) => s.pending.filter(isUnansweredOffer).length;
 
 const totalMembers = (s: SoakSample) => s.members.reduce((a, b) => a + b, 0);
 
-/** Connections that the members of `samples[index]`, of the RELEASE_WINDOW_S before it and of the next sample justify. */
+/** Connections that the members seen in `samples[index]`, in the RELEASE_WINDOW_S before it and in the next sample justify. */
 export function justifiedConnections(samples: readonly SoakSample[], index: number): number {
   const now = samples[index];
   const recent = samples.filter((s, i) => i <= index + 1 && s.t >= now.t - RELEASE_WINDOW_S);
-  return Math.max(...recent.map(totalMembers)) * CONNECTIONS_PER_MEMBER;
+  return new Set(recent.flatMap((s) => s.memberKeys)).size * CONNECTIONS_PER_MEMBER;
 }
 
 /** Least-squares slope of y over x (units of y per unit of x); NaN with fewer than 2 points. */
@@ -92,7 +102,7 @@ function summarize(states: readonly string[]): string {
 const mb = (v: number | null) => (v === null ? '—' : v.toFixed(1));
 
 export const TABLE_HEADER = [
-  '| t (s) | phase | members (per room) | pcs created | pcs open | connected | justified (−20 s…next) | uncollected | heap MB | renderer RSS MB | DOM nodes | listeners | playing | not connected |',
+  '| t (s) | phase | members (per room) | pcs created | pcs open | connected | justified (members −25 s…next) | uncollected | heap MB | renderer RSS MB | DOM nodes | listeners | playing | not connected |',
   '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
 ].join('\n');
 
@@ -127,7 +137,9 @@ export interface SoakVerdict {
   heapGrowthMb: number;
   heapSlopeMbPerMin: number;
   rssSlopeMbPerMin: number;
+  /** Most open connections besides unanswered offers above what members justify. */
   maxOverJustified: number;
+  maxUnanswered: number;
   problems: string[];
 }
 
@@ -139,7 +151,10 @@ export function judge(samples: readonly SoakSample[], referenceSeconds: number):
   const reference = sampleAt(samples, referenceSeconds);
   samples.forEach((s, i) => {
     const justified = justifiedConnections(samples, i);
-    if (s.open > justified + OPEN_CONNECTION_SLACK) problems.push(`t=${s.t.toFixed(0)} s: ${s.open} peer connections open, members of the last ${RELEASE_WINDOW_S} s justify ${justified} (+${OPEN_CONNECTION_SLACK} slack)`);
+    const settled = s.open - unanswered(s);
+    if (settled > justified + OPEN_CONNECTION_SLACK) problems.push(`t=${s.t.toFixed(0)} s: ${settled} peer connections open besides unanswered offers, members of the last ${RELEASE_WINDOW_S} s justify ${justified} (+${OPEN_CONNECTION_SLACK} slack)`);
+    const before = samples.filter((o) => o.t <= s.t - UNANSWERED_LIMIT_S).at(-1) ?? samples[0];
+    if (unanswered(s) > s.created - before.created) problems.push(`t=${s.t.toFixed(0)} s: ${unanswered(s)} unanswered offers open, only ${s.created - before.created} connections created in the last ${UNANSWERED_LIMIT_S} s`);
   });
   if (!baseline || !end) problems.push('no baseline or end sample');
   else {
@@ -152,6 +167,7 @@ export function judge(samples: readonly SoakSample[], referenceSeconds: number):
   const heapSlopeMbPerMin = heapSlopeSecondHalf(samples);
   const slopeLimit = heapSlopeLimit(Math.max(0, ...samples.filter((s) => s.phase === 'churn').map((s) => s.t)));
   if (!(heapSlopeMbPerMin <= slopeLimit)) problems.push(`heap grows ${heapSlopeMbPerMin.toFixed(3)} MB/min over the second half (limit ${slopeLimit})`);
-  const maxOverJustified = Math.max(...samples.map((s, i) => s.open - justifiedConnections(samples, i)));
-  return { reference, end, heapGrowthMb, heapSlopeMbPerMin, rssSlopeMbPerMin: heapSlopeSecondHalf(samples, 'rssMb'), maxOverJustified, problems };
+  const maxOverJustified = Math.max(...samples.map((s, i) => s.open - unanswered(s) - justifiedConnections(samples, i)));
+  const maxUnanswered = Math.max(...samples.map(unanswered));
+  return { reference, end, heapGrowthMb, heapSlopeMbPerMin, rssSlopeMbPerMin: heapSlopeSecondHalf(samples, 'rssMb'), maxOverJustified, maxUnanswered, problems };
 }

@@ -29,8 +29,8 @@ async function vmRssKb(pid: number): Promise<number | null> {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
     return match ? Number(match[1]) : null;
   } catch (error) {
-    // A renderer that exited between the process list and the read (a spare one) counts as 0;
-    // no /proc at all (not Linux) is reported as "unknown" by the caller.
+    // A renderer that exited between the process list and the read is left out; with no /proc
+    // at all (not Linux) every read lands here and the caller reports "unknown".
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }

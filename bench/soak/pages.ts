@@ -114,6 +114,8 @@ export async function startWatchedTab(page: Page, rooms: string[]): Promise<void
 export interface WatchedTabState {
   /** Other members the tab sees, per room, in the order of `rooms`. */
   members: number[];
+  /** The same members as `roomId memberId`. */
+  memberKeys: string[];
   created: number;
   open: number;
   ledger: PeerConnectionLedger;
@@ -138,6 +140,7 @@ export function readWatchedTab(page: Page, rooms: string[]): Promise<WatchedTabS
     window.events.length = 0;
     return {
       members: roomIds.map((id) => (client.room(id)?.members.length ?? 1) - 1),
+      memberKeys: roomIds.flatMap((id) => (client.room(id)?.members ?? []).filter((m) => !m.isLocal).map((m) => `${id} ${m.memberId}`)),
       ...client.peerConnectionCount,
       ledger: { ...window.soakLedger },
       connected: window.openPeerConnections().filter((pc) => pc.connectionState === 'connected').length,

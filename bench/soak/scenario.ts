@@ -130,6 +130,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       t: (Date.now() - churnStart) / 1000,
       phase,
       members: state.members,
+      memberKeys: state.memberKeys,
       created: state.created,
       open: state.open,
       connected: state.connected,

@@ -78,7 +78,7 @@ summary (load average 1-min during the run: ${Math.min(...loads).toFixed(1)}–$
 - churn: ${result.entries} room entries by churners, ${result.crashes} ended by a crash (context closed), ${result.failures.length} failures
 - churner enterRoom → watched camera seen: ${ms(result.joinMs)}
 - chat: ${result.sent} sent, ${result.deliveredMs.length} reached the watched tab (${ms(result.deliveredMs)}), ${result.undelivered.length} never
-- peer connections: ${result.samples.at(-1)!.created} created, open max ${maxOf((s) => s.open)}, max open − justified ${verdict.maxOverJustified} (slack ${OPEN_CONNECTION_SLACK}); not yet collected max ${maxOf((s) => s.uncollected)}
+- peer connections: ${result.samples.at(-1)!.created} created, open max ${maxOf((s) => s.open)}, open besides unanswered offers − justified: max ${verdict.maxOverJustified} (slack ${OPEN_CONNECTION_SLACK}); unanswered offers open at once: max ${verdict.maxUnanswered}; not yet collected max ${maxOf((s) => s.uncollected)}
 - heap after GC: ${verdict.reference?.heapMb.toFixed(2)} MB at ${verdict.reference?.t.toFixed(0)} s, ${verdict.end?.heapMb.toFixed(2)} MB at the end (${verdict.heapGrowthMb >= 0 ? '+' : ''}${verdict.heapGrowthMb.toFixed(2)} MB; margin ${HEAP_MARGIN_MB}); slope over the second half ${verdict.heapSlopeMbPerMin.toFixed(3)} MB/min
 - renderer RSS: ${verdict.reference?.rssMb?.toFixed(0)} MB at ${verdict.reference?.t.toFixed(0)} s, max ${maxOf((s) => s.rssMb ?? 0).toFixed(0)}, ${verdict.end?.rssMb?.toFixed(0)} MB at the end; slope over the second half ${verdict.rssSlopeMbPerMin.toFixed(2)} MB/min
 - DOM nodes ${verdict.reference?.nodes} → ${verdict.end?.nodes}, listeners ${verdict.reference?.listeners} → ${verdict.end?.listeners}`);

@@ -31,7 +31,7 @@ test('[R-51][R-52][R-14] one tab in five rooms with members joining and leaving 
     console.log(
       `${result.entries} entries (${result.crashes} crashes), ${result.sent} messages sent, ${result.deliveredMs.length} arrived; ` +
         `heap ${verdict.reference?.heapMb.toFixed(2)} MB at ${verdict.reference?.t.toFixed(0)} s → ${verdict.end?.heapMb.toFixed(2)} MB at the end, ` +
-        `slope ${verdict.heapSlopeMbPerMin.toFixed(3)} MB/min; max open over justified ${verdict.maxOverJustified}`,
+        `slope ${verdict.heapSlopeMbPerMin.toFixed(3)} MB/min; open besides unanswered offers over justified: max ${verdict.maxOverJustified}; unanswered offers: max ${verdict.maxUnanswered}`,
     );
 
     // Members really came and went, some abruptly.
