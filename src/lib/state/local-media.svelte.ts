@@ -24,6 +24,7 @@ export class LocalMedia {
   opening = $state(false);
   #watchingDevices = false;
   #opened: Promise<void> | null = null;
+  #generation = 0;
 
   /** The capture as chosen, once it is open (or has failed): joining waits for it, so a quick click still brings the camera. */
   ready(): Promise<void> {
@@ -38,26 +39,34 @@ export class LocalMedia {
   }
 
   async #open(): Promise<void> {
+    // Each open is a generation: a slower earlier open (the lobby's first preview) must not
+    // overwrite what the person chose meanwhile ("No devices", another camera).
+    const generation = ++this.#generation;
     this.opening = true;
     this.error = null;
     this.stop();
     try {
       if (this.mode !== 'none') {
-        this.capture = await openCamera({
+        const capture = await openCamera({
           video: this.mode === 'camera' ? (this.choice.cameraId ? { deviceId: this.choice.cameraId } : true) : false,
           audio: this.choice.microphoneId ? { deviceId: this.choice.microphoneId } : true,
           width: 640,
           height: 480,
         });
+        if (generation !== this.#generation) {
+          for (const track of capture.getTracks()) track.stop();
+          return;
+        }
+        this.capture = capture;
       }
       this.devices = await listDevices();
       // Follow devices plugged in or out for the rest of the tab's life.
       if (!this.#watchingDevices) watchDevices((devices) => (this.devices = devices));
       this.#watchingDevices = true;
     } catch (error) {
-      this.error = isRoomError(error) ? error.code : 'DEVICE_ERROR';
+      if (generation === this.#generation) this.error = isRoomError(error) ? error.code : 'DEVICE_ERROR';
     } finally {
-      this.opening = false;
+      if (generation === this.#generation) this.opening = false;
     }
   }
 

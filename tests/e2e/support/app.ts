@@ -36,7 +36,7 @@ export async function joinRoom(page: Page, roomId: string | null, options: JoinO
   if (options.name && (await name.isEnabled())) await name.fill(options.name);
   if (roomId !== null) await form.getByLabel('Room', { exact: true }).fill(roomId);
   if (options.password) await form.getByLabel('Password (optional)').fill(options.password);
-  if (options.role) await form.getByLabel(new RegExp(`^${options.role}`)).check();
+  if (options.role) await form.getByRole('radio', { name: new RegExp(options.role) }).check();
   if (options.mode === 'enter') await form.getByLabel('Join it, or create it if nobody is there').check();
   if (options.mode === 'join') await form.getByLabel('Only join a room that already exists').check();
   if (options.mode === 'create') await form.getByLabel('Only create a new room').check();
