@@ -61,7 +61,10 @@ test('one person in three rooms at once: tabs, side by side, unread badges, leav
   }
   await expect(ann.getByRole('tab')).toHaveCount(5);
   await expect(ann.getByRole('alert')).toContainText('You are already in 5 rooms');
+  // The refusal loses nothing: the first room is still there and still works.
+  await ann.getByRole('tab', { name: maths }).click();
   await expect(roomPanel(ann, maths)).toBeVisible();
+  await expectInRoom(ann, maths);
 });
 
 test('an invite link carries two rooms: the invited person enters both', async ({ browser }) => {
