@@ -4,7 +4,8 @@
  * checks each screen as people see it; no violation of impact serious or critical may remain.
  * Then one person goes from the lobby to a room and out again with the keyboard alone.
  */
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { chatLog, expectInRoom, roomPanel, tile, uniqueRoom } from './support/app';
 import { breakoutPanel, expectNoSeriousAxeViolations, mainTab, openBreakoutSetup, openPersonWith, personInRoom, pressUntilFocused } from './support/app-more';
 

@@ -3,7 +3,7 @@
  * the app, not from the build. The app server answers WebSocket upgrades on any path, so a
  * config naming `/relay-from-config` proves the app followed the file.
  */
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { expectInRoom, joinRoom, uniqueRoom } from './support/app';
 
 test('the app joins rooms through the relay config.json names', async ({ browser }) => {

@@ -2,7 +2,8 @@
  * Every error a person can meet, shown in words where they look, with what to do next
  * (issue 5, SPEC §5): devices, relay, room existence, password, kick, close.
  */
-import { test, expect, chromium } from '@playwright/test';
+import { chromium } from '@playwright/test';
+import { test, expect } from './support/test';
 import { expectInRoom, joinRoom, openPerson, roomPanel, uniqueRoom } from './support/app';
 
 test('room not found, room already exists, wrong password: said in the lobby, nothing joined', async ({ browser }) => {

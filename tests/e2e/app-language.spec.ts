@@ -1,5 +1,5 @@
 /** English and 简体中文: picked from the browser, switchable, remembered (issue 5, SPEC §5). */
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { openPerson } from './support/app';
 
 test('a Chinese browser gets 简体中文; switching to English and back is remembered', async ({ browser }) => {

@@ -2,7 +2,7 @@
  * Journeys through several rooms at once (issue 5, SPEC §5): tabs and side by side, unread
  * badges, the room limit [R-16], and invite links that carry several rooms.
  */
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { chatLog, expectInRoom, expectTilePlaying, joinRoom, openPerson, roomPanel, sendChat, tile, uniqueRoom } from './support/app';
 
 test('one person in three rooms at once: tabs, side by side, unread badges, leaving one, the limit of five', async ({ browser }) => {

@@ -2,7 +2,7 @@
  * Journeys through the app as people use it (issue 5, SPEC §5): real Chromium with fake
  * devices, the real relay, driven by role and accessible name.
  */
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { chatLog, expectInRoom, expectTilePlaying, joinRoom, openPerson, roomPanel, sendChat, tile, tileAudioPeak, uniqueRoom } from './support/app';
 
 test('two people meet in a room: they see and hear each other and chat', async ({ browser }) => {

@@ -1,4 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { startRelayProcess, type RelayProcess } from './support/relay-processes';
 import { expectChat, memberIds, openFailoverMember, peerConnections, stateAt, states } from './support/failover-member';
 import { call, uniqueRoom } from './support/room-client';

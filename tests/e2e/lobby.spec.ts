@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 
 test('the lobby opens and shows that the relay answers', async ({ page }) => {
   await page.goto('/');

@@ -1,11 +1,9 @@
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { call, uniqueRoom } from './support/room-client';
 import { startStockRelay } from '../support/stock-relay';
 import { audioEnergy, expectAudioArriving, expectVideoPlaying, openMediaMember, play, playerStates, publishCamera } from './support/media';
 
-test.afterEach(async ({ browser }) => {
-  for (const context of browser.contexts()) await context.close();
-});
 
 const streamIds = (page: Page, roomId: string) => page.evaluate((id) => (window.client?.room(id)?.streams ?? []).map((s) => s.streamId).sort(), roomId);
 /** Ann and Ben in `room`; Ann publishes her camera as `cam` and Ben sees it announced. */

@@ -1,4 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { test, expect } from './support/test';
 
 /** Waits until the service worker has cached the shell and controls the page (an installed app). */
 async function installServiceWorker(page: Page): Promise<void> {

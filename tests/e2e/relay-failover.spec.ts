@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { startRedis, type TestRedis } from '../integration/redis-server';
 import { startRelayProcess, type RelayProcess } from './support/relay-processes';
 import { expectChat, memberIds, openFailoverMember, peerConnections, relayInUse, stateAt, states } from './support/failover-member';

@@ -1,4 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { call, openMember, uniqueRoom } from './support/room-client';
 import { listenRelay, type ListeningRelay } from '../../signaling/listen';
 

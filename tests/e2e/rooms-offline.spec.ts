@@ -1,4 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { call, openMember, uniqueRoom } from './support/room-client';
 import { openCuttableMember } from './support/data-channel-cut';
 
@@ -89,9 +90,6 @@ async function enterAll(pages: Page[], roomId: string, expectedUserIds: string[]
   for (const page of pages) await expect.poll(() => userIds(page, roomId), { timeout: 20_000 }).toEqual(expectedUserIds);
 }
 
-test.afterEach(async ({ browser }) => {
-  for (const context of browser.contexts()) await context.close();
-});
 
 test('[R-52][R-50] a member offline for 10 s: chat sent on both sides meanwhile reaches everyone once, in one order; nobody drops out', async ({ browser }) => {
   const room = uniqueRoom('offline');

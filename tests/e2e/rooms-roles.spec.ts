@@ -1,4 +1,5 @@
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { call, openMember, uniqueRoom } from './support/room-client';
 
 /** Roles, kick and close [R-4][R-40] in real Chromium, each member in its own context. */
@@ -18,9 +19,6 @@ function lastState(page: Page) {
 }
 
 
-test.afterEach(async ({ browser }) => {
-  for (const context of browser.contexts()) await context.close();
-});
 
 async function classroom(browser: Browser, room: string) {
   const alice = await openMember(browser, 'alice');

@@ -1,4 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { call, openMember, startHarness, uniqueRoom } from './support/room-client';
 
 /** Chat, attributes and switching in real Chromium, each member in its own browser context. */
@@ -17,9 +18,6 @@ async function bothIn(alice: Page, bob: Page, roomId: string): Promise<void> {
 }
 
 
-test.afterEach(async ({ browser }) => {
-  for (const context of browser.contexts()) await context.close();
-});
 
 test('[R-20][R-52] chat text and custom messages arrive, in the same order for both members', async ({ browser }) => {
   const room = uniqueRoom('chat');

@@ -1,4 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { call, openMember, uniqueRoom } from './support/room-client';
 
 /**
@@ -13,9 +14,6 @@ async function seenMembers(page: Page, roomId: string): Promise<string[]> {
 }
 
 
-test.afterEach(async ({ browser }) => {
-  for (const context of browser.contexts()) await context.close();
-});
 
 test('[R-10][R-51] members see each other, including those present at entry; states go connecting -> connected', async ({ browser }) => {
   const room = uniqueRoom('meet');

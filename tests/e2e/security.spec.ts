@@ -1,4 +1,5 @@
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { WebSocket } from 'ws';
 import { call, openMember, uniqueRoom } from './support/room-client';
 import { expectVideoPlaying, openMediaMember, play, publishCamera } from './support/media';
@@ -19,9 +20,6 @@ import { bundleFixture } from './support/bundle';
 // setup alone can take most of the default minute under load.
 test.describe.configure({ timeout: 120_000 });
 
-test.afterEach(async ({ browser }) => {
-  for (const context of browser.contexts()) await context.close();
-});
 
 const KICK_DEADLINE_MS = 2000;
 

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/test';
 import { runSoak } from '../../bench/soak/scenario';
 import { TABLE_HEADER, judge, tableRow } from '../../bench/soak/analysis';
 

@@ -1,5 +1,6 @@
 import { HARNESS_PAGE } from './support/room-client';
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { bundleFixture } from './support/bundle';
 
 /**
