@@ -3,7 +3,8 @@
  * Each room gets its own clone of the tracks (a clone shares the capture, it does not open the
  * device again), so mic and camera can be turned off in one room and stay on in another.
  */
-import { listDevices, openCamera, watchDevices, isRoomError, type DeviceList } from '$lib/index';
+import { listDevices, openCamera, watchDevices, type DeviceList } from '$lib/media/devices';
+import { isRoomError } from '$lib/rooms/errors';
 
 export type CaptureMode = 'camera' | 'audio-only' | 'none';
 

@@ -3,11 +3,14 @@
  * and how they are laid out. Components read its runes and call its methods; only this file and
  * room-view.svelte.ts talk to the room client.
  */
-import { createRoomClient, isRoomError, openScreen, type RoomClient, type RoomConfig } from '$lib/index';
+import type { RoomClient, RoomConfig } from '$lib/rooms/client';
+import { isRoomError } from '$lib/rooms/errors';
 import { loadAppConfig, type AppConfig } from '$lib/app-config';
-import { RoomView } from './room-view.svelte';
+import type { RoomView } from './room-view.svelte';
+import type { ClassroomState } from './classroom.svelte';
 import { LocalMedia } from './local-media.svelte';
-import { ClassroomState } from './classroom.svelte';
+
+type RoomRuntime = typeof import('./room-runtime');
 
 export type Layout = 'tabs' | 'side-by-side';
 export type JoinRole = 'interactor' | 'audience';
@@ -58,6 +61,9 @@ export class Session {
   /** Breakout rooms of each room I am in that is not itself a group room. */
   classrooms = $state.raw<ReadonlyMap<string, ClassroomState>>(new Map());
   #client: RoomClient | null = null;
+  /** The room code, loaded on first need (see room-runtime.ts); set before #client is. */
+  #runtime: RoomRuntime | null = null;
+  #runtimeLoading: Promise<RoomRuntime> | null = null;
   #screen: MediaStream | null = null;
 
   /**
@@ -70,6 +76,22 @@ export class Session {
 
   get client(): RoomClient | null {
     return this.#client;
+  }
+
+  /**
+   * Fetches the room code ahead of need (the lobby calls it once the person starts filling in
+   * the form), so that pressing Join does not wait for it. A failed fetch is retried on the next
+   * call: joining then reports it like any other problem.
+   */
+  preload(): Promise<RoomRuntime> {
+    this.#runtimeLoading ??= import('./room-runtime').then(
+      (runtime) => (this.#runtime = runtime),
+      (error: unknown) => {
+        this.#runtimeLoading = null;
+        throw error;
+      },
+    );
+    return this.#runtimeLoading;
   }
 
   setName(name: string): void {
@@ -196,7 +218,7 @@ export class Session {
   /** Shares the screen into a room as a second stream; it ends when the browser's "stop sharing" is pressed. */
   async shareScreen(roomId: string): Promise<void> {
     await this.act(roomId, async (client) => {
-      this.#screen ??= await openScreen();
+      this.#screen ??= await (await this.preload()).openScreen();
       const screen = this.#screen;
       screen.getVideoTracks()[0]?.addEventListener('ended', () => (this.#screen = null), { once: true });
       await client.publish(roomId, screen, { streamId: SCREEN_STREAM, kind: 'screen' });
@@ -232,6 +254,8 @@ export class Session {
     }
     if (this.#client) return this.#client;
     this.config ??= await loadAppConfig(new URL(window.location.href));
+    const { createRoomClient } = await this.preload();
+    if (this.#client) return this.#client; // another join created it while the code loaded
     const client = createRoomClient({
       user: { userId: this.userId, userName: this.userName },
       signaling: this.config.signaling,
@@ -246,7 +270,7 @@ export class Session {
   #adopt(roomId: string): RoomView {
     const existing = this.room(roomId);
     if (existing) return existing;
-    const view = new RoomView(this.#client!, roomId);
+    const view = new this.#runtime!.RoomView(this.#client!, roomId);
     this.rooms = [...this.rooms, view];
     if (!this.groupOf(roomId)) this.#openClassroom(roomId);
     return view;
@@ -268,6 +292,29 @@ export class Session {
     if (this.activeRoomId === roomId) this.activeRoomId = this.rooms[0]?.roomId ?? null;
   }
 
+  /**
+   * Whether I moderate this room (close it, remove members, pass the host role, set the topic).
+   * A breakout group's host is whichever student entered first; moderating the group is the
+   * teacher's job, so a student host does not get those controls [R-60].
+   */
+  moderates(room: RoomView): boolean {
+    if (!room.isHost) return false;
+    const group = this.groupOf(room.roomId);
+    return !group || group.classroom.isHost;
+  }
+
+  /**
+   * A student who is host of a breakout group hands the host role to the teacher (the main
+   * room's host) as soon as the teacher comes to visit: the teacher can then moderate the group.
+   */
+  #handGroupToTeacher(room: RoomView): void {
+    const group = this.groupOf(room.roomId);
+    if (!group || group.classroom.isHost || !room.isHost) return;
+    const teacher = this.room(group.classroom.mainRoomId)?.members.find((member) => member.role === 'host');
+    const visiting = teacher && room.members.find((member) => !member.isLocal && member.userId === teacher.userId);
+    if (visiting) void this.act(room.roomId, (client) => client.setRole(room.roomId, 'host', visiting.memberId));
+  }
+
   /** The classroom whose breakout group this room is, and the group's number (0-based). */
   groupOf(roomId: string): { classroom: ClassroomState; index: number } | null {
     for (const classroom of this.classrooms.values()) {
@@ -278,7 +325,7 @@ export class Session {
   }
 
   #openClassroom(roomId: string): void {
-    const classroom = new ClassroomState(this.#client!, roomId, {
+    const classroom = new this.#runtime!.ClassroomState(this.#client!, roomId, {
       password: this.passwords.get(roomId),
       // Group rooms are entered like any other room: on screen, with my camera in them.
       enterRoom: (groupRoomId, config) => this.enter({ roomId: groupRoomId, password: config.password }),
@@ -321,7 +368,11 @@ export class Session {
       } else if (state === 'disconnected') this.#drop(roomId);
       else room.refresh();
     });
-    const refresh = ({ roomId }: { roomId: string }) => this.room(roomId)?.refresh();
+    const refresh = ({ roomId }: { roomId: string }) => {
+      const room = this.room(roomId);
+      room?.refresh();
+      if (room) this.#handGroupToTeacher(room);
+    };
     for (const event of ['memberJoined', 'memberLeft', 'memberUpdated', 'attributesChanged', 'roleChanged', 'streamAdded', 'streamRemoved', 'streamUpdated'] as const) {
       client.on(event, refresh);
     }
