@@ -10,7 +10,8 @@
  * The countdown reaching zero is not driven here: the shortest countdown the panel offers is one
  * minute (whole minutes), and the controller's unit tests cover the end of a countdown.
  */
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { test, expect } from './support/test';
 import { chatLog, expectInRoom, joinRoom, openPerson, roomPanel, uniqueRoom } from './support/app';
 import { breakoutPanel, groupNumberShown, openBreakoutSetup, groupTab, mainTab, membersList, personInRoom, roomTabs, showGroup, showMain } from './support/app-more';
 
@@ -97,9 +98,14 @@ test('[R-60] auto split with a countdown: groups, broadcast, a visit, a late stu
   await expect(visited.getByRole('button', { name: 'Leave Group 1' })).toBeVisible();
   for (const name of members(1)) {
     const student = students[names.indexOf(name)];
-    const list = membersList(await showGroup(student, main, 1));
+    const groupPanel = await showGroup(student, main, 1);
+    const list = membersList(groupPanel);
     await expect(list).toHaveAccessibleName('3 members', { timeout: 20_000 });
-    await expect(list).toContainText('Teacher');
+    // The teacher leads the group: the student who opened it handed the host role over, and
+    // no student can close the group or remove anyone from it.
+    await expect(list.getByRole('listitem').filter({ hasText: 'Teacher' })).toContainText('Host');
+    await expect(groupPanel.getByRole('button', { name: 'Close room for everyone' })).toHaveCount(0);
+    await expect(list.getByRole('button', { name: /^Remove / })).toHaveCount(0);
   }
 
   // A student who comes late is placed in a group too.
