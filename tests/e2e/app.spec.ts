@@ -33,6 +33,8 @@ test('two people meet in a room: they see and hear each other and chat', async (
   // Ann turns her microphone off in the room: Ben sees it on her tile.
   await roomPanel(ann, room).getByRole('button', { name: /Microphone/ }).click();
   await expect(tile(ben, room, 'Ann').getByRole('img', { name: 'Microphone off' })).toBeVisible();
+  // ...and hears it: Ann's tile goes silent on Ben's side (while Ben's own microphone still beeps).
+  await expect.poll(() => tileAudioPeak(tile(ben, room, 'Ann')), { timeout: 10_000 }).toBeLessThan(0.01);
 
   // The host (Ann created the room) sets the topic; Ben raises his hand; Ann sees both.
   const annPanel = roomPanel(ann, room);

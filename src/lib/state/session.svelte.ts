@@ -40,9 +40,13 @@ const USER_ID_KEY = 'mesh-rooms.user-id';
 const RECENT_KEY = 'mesh-rooms.recent';
 const LAYOUT_KEY = 'mesh-rooms.layout';
 const MAX_RECENT = 8;
-/** The stream id of my camera/mic in every room I publish into. */
-export const CAMERA_STREAM = 'cam';
-export const SCREEN_STREAM = 'screen';
+/**
+ * My streams' ids in a room. A stream id names one stream in the whole room [R-5] (`play` takes
+ * only the id), so mine carry my member id there: with a plain 'cam' for everyone, playing a
+ * remote 'cam' gave me back my own camera and microphone.
+ */
+export const cameraStreamId = (memberId: string) => `cam-${memberId}`;
+export const screenStreamId = (memberId: string) => `screen-${memberId}`;
 
 export class Session {
   userName = $state(localStorage.getItem(NAME_KEY) ?? '');
@@ -218,11 +222,18 @@ export class Session {
   /** Shares the screen into a room as a second stream; it ends when the browser's "stop sharing" is pressed. */
   async shareScreen(roomId: string): Promise<void> {
     await this.act(roomId, async (client) => {
+      const memberId = this.#myMemberId(roomId);
+      if (!memberId) return;
       this.#screen ??= await (await this.preload()).openScreen();
       const screen = this.#screen;
       screen.getVideoTracks()[0]?.addEventListener('ended', () => (this.#screen = null), { once: true });
-      await client.publish(roomId, screen, { streamId: SCREEN_STREAM, kind: 'screen' });
+      await client.publish(roomId, screen, { streamId: screenStreamId(memberId), kind: 'screen' });
     });
+  }
+
+  /** My member id in a room I am in (one per tab per room). */
+  #myMemberId(roomId: string): string | undefined {
+    return this.#client?.room(roomId)?.members.find((member) => member.isLocal)?.memberId;
   }
 
   /**
@@ -337,10 +348,11 @@ export class Session {
   async #publishCamera(roomId: string): Promise<void> {
     await this.media.ready();
     const room = this.room(roomId);
-    const stream = this.media.cloneForRoom();
-    if (!room || !stream) return;
+    const memberId = this.#myMemberId(roomId);
+    const stream = room && memberId ? this.media.cloneForRoom() : null;
+    if (!room || !memberId || !stream) return;
     try {
-      await this.#client!.publish(roomId, stream, { streamId: CAMERA_STREAM, kind: stream.getVideoTracks().length ? 'camera' : 'audio' });
+      await this.#client!.publish(roomId, stream, { streamId: cameraStreamId(memberId), kind: stream.getVideoTracks().length ? 'camera' : 'audio' });
       room.localStream = stream;
       room.micOn = stream.getAudioTracks().some((track) => track.enabled);
       room.cameraOn = stream.getVideoTracks().some((track) => track.enabled);
