@@ -4,7 +4,8 @@
  * room-view.svelte.ts talk to the room client.
  */
 import type { RoomClient, RoomConfig } from '$lib/rooms/client';
-import { isRoomError } from '$lib/rooms/errors';
+import { ErrorCode, RoomError, isRoomError } from '$lib/rooms/errors';
+import { probeRelay, type RelayStatus } from '$lib/relay-probe';
 import { loadAppConfig, type AppConfig } from '$lib/app-config';
 import type { RoomView } from './room-view.svelte';
 import type { ClassroomState } from './classroom.svelte';
@@ -59,6 +60,8 @@ export class Session {
   problems = $state.raw<Problem[]>([]);
   recent = $state.raw<RecentRoom[]>(loadRecent());
   config = $state.raw<AppConfig | null>(null);
+  /** Whether a configured relay answered the last check (the lobby shows it). */
+  relayStatus = $state<RelayStatus | 'checking'>('checking');
   readonly media = new LocalMedia();
   /** Passwords of rooms I am in, kept in memory only: breakout groups of a password room reuse it. */
   readonly passwords = new Map<string, string>();
@@ -135,6 +138,7 @@ export class Session {
     // Known before the room's first event, so its breakout groups get the same password.
     if (request.password) this.passwords.set(roomId, request.password);
     try {
+      await this.#assertRelayReachable(roomId);
       const client = await this.#ensureClient();
       const config: RoomConfig = { password: request.password || undefined, role: request.role ?? 'interactor' };
       const mode = request.mode ?? 'enter';
@@ -255,6 +259,24 @@ export class Session {
       this.#problem('CONFIG', undefined, error instanceof Error ? error.message : String(error));
     }
     return this.config;
+  }
+
+  /** Asks every configured relay whether it answers; any one will do (the client fails over). */
+  async checkRelay(): Promise<RelayStatus> {
+    this.relayStatus = 'checking';
+    const config = await this.loadConfig();
+    const answers = config ? await Promise.all(config.signaling.map((url) => probeRelay(url))) : [];
+    this.relayStatus = answers.includes('reachable') ? 'reachable' : 'unreachable';
+    return this.relayStatus;
+  }
+
+  /**
+   * Before the first room: when the lobby already found no relay, check again rather than let
+   * the person wait out the client's connect timeout (15 s) to hear the same.
+   */
+  async #assertRelayReachable(roomId: string): Promise<void> {
+    if (this.rooms.length > 0 || this.relayStatus !== 'unreachable') return;
+    if ((await this.checkRelay()) === 'unreachable') throw new RoomError(ErrorCode.RELAY_UNREACHABLE, 'no configured relay answers', roomId);
   }
 
   async #ensureClient(): Promise<RoomClient> {
