@@ -13,7 +13,8 @@
  * Modes: `budget` is the client as shipped (upload budget 2.5 Mbps: each copy's resolution and
  * frame rate follow the number of receivers); `fixed` gives every copy the whole budget, i.e. a
  * plain 640×480 30 fps mesh. Timings are printed, never asserted.
- * Options: --peers 2,4,6 --modes budget,fixed --runs 1 --window 10
+ * Options: --peers 2,4,6 --modes budget,fixed --runs 1 --window 10; --trace prints, after each
+ * run, where the start time went per pair of members (trace-report.ts).
  */
 import { cpus, loadavg } from 'node:os';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import type { Browser, Page } from '@playwright/test';
 import { listenRelay, type ListeningRelay } from '../../signaling/listen.js';
 import { launchChromium, openMember } from './pages.js';
+import { traceReport } from './trace-report.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     modes: { type: 'string', default: 'budget,fixed' },
     runs: { type: 'string', default: '1' },
     window: { type: 'string', default: '10' },
+    trace: { type: 'boolean', default: false },
   },
 });
 const peerCounts = args.peers.split(',').map(Number);
@@ -74,10 +77,14 @@ function chromiumCpuSeconds(): number {
   return total / 100; // USER_HZ
 }
 
-/** Enters, publishes, plays whatever appears; resolves with ms until `expected` remote pictures show. */
-function enterAndWatch(page: Page, room: string, expected: number): Promise<number> {
+/**
+ * Enters, publishes, plays whatever appears; resolves with ms until `expected` remote pictures
+ * show, and when each video (by stream id) first had one.
+ */
+function enterAndWatch(page: Page, room: string, expected: number): Promise<{ ms: number; firstFrames: Record<string, number> }> {
   return page.evaluate(
     async ([roomId, count]) => {
+      const firstFrames: Record<string, number> = {};
       const client = window.client!;
       client.on('streamAdded', ({ roomId: r, streamId }) => void window.media.play(r, streamId));
       const started = performance.now();
@@ -85,8 +92,9 @@ function enterAndWatch(page: Page, room: string, expected: number): Promise<numb
       await client.publish(roomId, window.media.streams['cam'], { streamId: `cam-${client.user.userId}` });
       for (const stream of client.room(roomId)!.streams) void window.media.play(roomId, stream.streamId);
       for (;;) {
-        const showing = [...document.querySelectorAll('video')].filter((v) => v.videoWidth > 0).length;
-        if (showing >= count) return performance.now() - started;
+        const showing = [...document.querySelectorAll('video')].filter((v) => v.videoWidth > 0);
+        for (const video of showing) firstFrames[video.id.slice(video.id.lastIndexOf(':') + 1)] ??= Date.now();
+        if (showing.length >= count) return { ms: performance.now() - started, firstFrames };
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
@@ -118,12 +126,16 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
   const room = `media-${peers}-${mode}-${Date.now()}`;
   const pages: Page[] = [];
   for (let i = 0; i < peers; i++) {
-    const page = await openMember(browser, relay, `m${i}`, mode === 'fixed' ? { uploadBudgetBps: UNLIMITED_BPS } : {});
+    const page = await openMember(browser, relay, `m${i}`, mode === 'fixed' ? { uploadBudgetBps: UNLIMITED_BPS } : {}, { trace: args.trace });
     await page.evaluate(() => window.media.open('cam'));
     pages.push(page);
   }
   try {
     const starts = await Promise.all(pages.map((page) => enterAndWatch(page, room, peers - 1)));
+    if (args.trace) {
+      const traced = await Promise.all(pages.map(async (page, i) => ({ name: `m${i}`, entries: await page.evaluate(() => window.trace ?? []), firstFrames: starts[i].firstFrames })));
+      console.log(`\ntrace, ${peers} peers, ${mode}:\n${traceReport(traced)}\n`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 2000)); // let encoders settle on the plan
     const cpuBefore = chromiumCpuSeconds();
     const before = await Promise.all(pages.map((page) => rtpTotals(page, room)));
@@ -140,7 +152,7 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
     return {
       peers,
       mode,
-      startMs: Math.max(...starts),
+      startMs: Math.max(...starts.map((start) => start.ms)),
       cpuPercent,
       fpsMin: fps[0] ?? 0,
       fpsMedian: fps[Math.floor(fps.length / 2)] ?? 0,

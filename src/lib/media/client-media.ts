@@ -13,6 +13,7 @@ import { deriveMediaKey } from './room-key.js';
 import { MediaStatsWatcher, type ConnectionQualityEvent, type SpeakingEvent } from './quality.js';
 import { createCountingWrtc, peerConnectionCount, type PeerConnectionCount } from './peer-connections.js';
 import type { StreamKind } from './stream-info.js';
+import { NO_TRACE, type Trace } from '../rooms/trace.js';
 
 export interface MediaEvents extends RoomMediaEvents {
   speaking: SpeakingEvent;
@@ -37,11 +38,13 @@ export class ClientMedia {
   readonly #link: RelayLink;
   readonly #peerOpts: Record<string, unknown>;
   readonly #emit: Emit;
+  readonly #trace: Trace;
   readonly #rooms = new Map<string, JoinedRoom>();
 
-  constructor(link: RelayLink, options: { iceServers?: RTCIceServer[]; uploadBudgetBps?: number }, emit: Emit) {
+  constructor(link: RelayLink, options: { iceServers?: RTCIceServer[]; uploadBudgetBps?: number; trace?: Trace }, emit: Emit) {
     this.#link = link;
     this.#emit = emit;
+    this.#trace = options.trace ?? NO_TRACE;
     this.hub = new MediaHub(options.uploadBudgetBps);
     const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createCountingWrtc() } : {};
     this.#peerOpts = { ...wrtc, ...(options.iceServers ? { config: { iceServers: options.iceServers } } : {}) };
@@ -60,6 +63,7 @@ export class ClientMedia {
       this.hub.budget,
       this.#peerOpts,
       (event, payload) => this.#emit(event, payload as MediaEvents[typeof event]),
+      this.#trace,
     );
     const stats = new MediaStatsWatcher(
       roomId,

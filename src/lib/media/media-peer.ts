@@ -21,6 +21,8 @@ export interface MediaPeerOptions {
   onConnected?(): void;
   /** Called once, however the connection ends (closed here, by the other side, or failed). */
   onEnded(reason: string): void;
+  /** Steps of connecting (offer/answer out and in, ICE connected, connect, stream), for trace.ts. */
+  trace?(event: string): void;
 }
 
 /**
@@ -41,13 +43,31 @@ export class MediaPeer {
   constructor(options: MediaPeerOptions) {
     this.#options = options;
     this.#peer = new SimplePeer({ ...options.peerOpts, initiator: options.send !== undefined, stream: options.send });
-    this.#peer.on('signal', (data) => options.signal(data));
-    this.#peer.on('stream', (stream) => options.onStream?.(stream));
-    this.#peer.on('connect', () => options.onConnected?.());
+    const trace = options.trace;
+    this.#peer.on('signal', (data) => {
+      if (trace && (data.type === 'offer' || data.type === 'answer')) trace(`media-${data.type}-out`);
+      options.signal(data);
+    });
+    this.#peer.on('stream', (stream) => {
+      trace?.('media-stream');
+      options.onStream?.(stream);
+    });
+    this.#peer.on('connect', () => {
+      trace?.('media-connected');
+      options.onConnected?.();
+    });
     this.#peer.on('error', (error) => this.#end(error.code ?? error.message));
     this.#peer.on('close', () => this.#end('closed'));
     this.#pc = this.#peer._pc;
     this.#pc.addEventListener('connectionstatechange', this.#watchConnection);
+    if (trace) {
+      const onIce = () => {
+        if (this.#pc.iceConnectionState !== 'connected') return;
+        this.#pc.removeEventListener('iceconnectionstatechange', onIce);
+        trace('media-ice-connected');
+      };
+      this.#pc.addEventListener('iceconnectionstatechange', onIce);
+    }
   }
 
   get peerConnection(): RTCPeerConnection {
@@ -61,6 +81,7 @@ export class MediaPeer {
   /** Signal data from the other side; ignored once ended. */
   receiveSignal(data: SignalData): void {
     if (this.#ended) return;
+    if (this.#options.trace && (data.type === 'offer' || data.type === 'answer')) this.#options.trace(`media-${data.type}-in`);
     try {
       this.#peer.signal(data);
     } catch (error) {

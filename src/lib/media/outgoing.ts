@@ -1,6 +1,12 @@
 /**
  * One published stream on its way to one player [R-5]: a MediaPeer that sends, counted in the
  * client's upload budget, whose video encoding the budget sets.
+ *
+ * The encoding is set on the sender as soon as the budget plans it, before the connection is
+ * negotiated (Chromium takes setParameters on a sender that is not negotiated yet), so the
+ * encoder starts at the planned size. It used to be set once the connection was up: until
+ * then every copy encoded the whole camera picture, and six members entering together started
+ * thirty such encoders at once on two cores, just when their connections were being set up.
  */
 import type { SignalData } from 'simple-peer/simplepeer.min.js';
 import { MediaPeer } from './media-peer.js';
@@ -17,6 +23,8 @@ export interface OutgoingOptions {
   signal(data: SignalData): void;
   onConnected(): void;
   onEnded(reason: string): void;
+  /** Steps of connecting, for trace.ts. */
+  trace?(event: string): void;
 }
 
 export class Outgoing implements BudgetedCopy {
@@ -33,11 +41,9 @@ export class Outgoing implements BudgetedCopy {
     this.#peer = new MediaPeer({
       send: options.stream,
       peerOpts: options.peerOpts,
+      trace: options.trace,
       signal: options.signal,
-      onConnected: () => {
-        this.#applyEncoding();
-        options.onConnected();
-      },
+      onConnected: options.onConnected,
       onEnded: options.onEnded,
     });
   }
@@ -71,7 +77,7 @@ export class Outgoing implements BudgetedCopy {
 
   apply(encoding: VideoEncoding | null): void {
     this.#encoding = encoding;
-    if (this.#peer.connected) this.#applyEncoding();
+    this.#applyEncoding();
   }
 
   /** A device switch: the new track goes out on the same sender, no renegotiation. */

@@ -17,6 +17,8 @@ export interface PlayerOptions {
   /** Sends a signal of this player's to the publisher (`conn` names the attempt). */
   send(message: { t: 'play' | 'stop' } | { t: 'signal'; data: SignalData }, conn: string): void;
   stateChanged(state: PlayerState, reason: string): void;
+  /** Steps of connecting, for trace.ts. */
+  trace?(event: string, detail?: Record<string, unknown>): void;
 }
 
 /** A first answer takes a round trip through the relay and ICE on loopback or a LAN. */
@@ -57,6 +59,7 @@ export class Player {
     if (!this.#peer) {
       const peer: MediaPeer = new MediaPeer({
         peerOpts: this.#options.peerOpts,
+        trace: this.#options.trace,
         signal: (data) => this.#options.send({ t: 'signal', data }, conn),
         onStream: (remote) => this.#adopt(remote),
         // Only the current connection's end is a failure; one closed on purpose is not.
@@ -86,6 +89,7 @@ export class Player {
     this.#conn = `${(++attempts).toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     this.#setState('requesting', this.#retryDelayMs === RETRY_FIRST_MS ? 'play' : 'retry');
     this.#options.send({ t: 'play' }, this.#conn);
+    this.#options.trace?.('play-sent', { conn: this.#conn });
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#fail('timeout'), CONNECT_TIMEOUT_MS);
   }
@@ -104,6 +108,7 @@ export class Player {
     if (this.#state === 'stopped') return;
     this.#closePeer();
     clearTimeout(this.#timer);
+    this.#options.trace?.('play-failed', { reason });
     this.#setState('failed', reason);
     const delay = this.#retryDelayMs;
     this.#retryDelayMs = Math.min(delay * 2, RETRY_MAX_MS);

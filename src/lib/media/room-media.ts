@@ -10,6 +10,7 @@ import type { SignalChannel } from './signal-channel.js';
 import { Outgoing } from './outgoing.js';
 import { Player, type PlayerState } from './player.js';
 import type { UploadBudget } from './upload-budget.js';
+import { NO_TRACE, type Trace } from '../rooms/trace.js';
 import { MAX_STREAMS_PER_MEMBER, assertStreamId, describeStream, sameStream, type StreamInfo, type StreamKind } from './stream-info.js';
 
 export interface RoomMediaHost {
@@ -67,6 +68,7 @@ export class RoomMedia {
   readonly #budget: UploadBudget;
   readonly #peerOpts: Record<string, unknown>;
   readonly #emit: Emit;
+  readonly #trace: Trace;
   readonly #published = new Map<string, Published>();
   /** Keyed `${publisherId}/${streamId}`. */
   readonly #players = new Map<string, Player>();
@@ -74,8 +76,16 @@ export class RoomMedia {
   #remote = new Map<string, StreamEvent>();
   #closed = false;
 
-  constructor(host: RoomMediaHost, channel: (onSignal: (signal: MediaSignal) => void) => SignalChannel, budget: UploadBudget, peerOpts: Record<string, unknown>, emit: Emit) {
+  constructor(
+    host: RoomMediaHost,
+    channel: (onSignal: (signal: MediaSignal) => void) => SignalChannel,
+    budget: UploadBudget,
+    peerOpts: Record<string, unknown>,
+    emit: Emit,
+    trace: Trace = NO_TRACE,
+  ) {
     this.#host = host;
+    this.#trace = trace;
     this.#budget = budget;
     this.#peerOpts = peerOpts;
     this.#emit = emit;
@@ -153,6 +163,7 @@ export class RoomMedia {
     const player: Player = new Player({
       streamId,
       peerOpts: this.#peerOpts,
+      trace: this.#traceFor('receive', remote.memberId, streamId),
       send: (message, conn) => this.#channel.send({ ...message, from: this.#host.localMemberId, to: remote.memberId, stream: streamId, conn }),
       stateChanged: (state, reason) => {
         this.#emit('playerState', { roomId: this.#host.roomId, streamId, memberId: remote.memberId, state, reason });
@@ -216,7 +227,10 @@ export class RoomMedia {
     }
     for (const [key, stream] of next) {
       const before = previous.get(key);
-      if (!before) this.#emit('streamAdded', stream);
+      if (!before) {
+        this.#trace('stream-seen', { roomId: this.#host.roomId, peer: stream.memberId, stream: stream.streamId });
+        this.#emit('streamAdded', stream);
+      }
       else if (!sameStream(before, stream)) this.#emit('streamUpdated', stream);
     }
     const present = new Set(members.map((member) => member.memberId));
@@ -263,6 +277,7 @@ export class RoomMedia {
       stream: published.stream,
       kind: published.kind,
       peerOpts: this.#peerOpts,
+      trace: this.#traceFor('send', playerId, streamId),
       signal: (data) => this.#channel.send({ t: 'signal', from: this.#host.localMemberId, to: playerId, stream: streamId, conn, data }),
       onConnected: () => this.#emitPublisherState(streamId, 'receiver-connected'),
       onEnded: () => {
@@ -271,6 +286,15 @@ export class RoomMedia {
     });
     published.outgoing.set(playerId, outgoing);
     this.#budget.add(outgoing);
+    this.#trace('play-in', { roomId: this.#host.roomId, peer: playerId, stream: streamId, conn });
+  }
+
+  /** A media connection's trace: which room, stream, other member and way it concerns. */
+  #traceFor(side: 'send' | 'receive', peer: string, stream: string): ((event: string, detail?: Record<string, unknown>) => void) | undefined {
+    const trace = this.#trace;
+    if (trace === NO_TRACE) return undefined;
+    const roomId = this.#host.roomId;
+    return (event, detail) => trace(event, { roomId, peer, stream, side, ...detail });
   }
 
   #closeOutgoing(outgoing: Outgoing): void {

@@ -44,7 +44,10 @@ export class UploadBudget {
   }
 }
 
-/** Sets a sender's first (only) encoding; a sender not negotiated yet is skipped (applied on connect). */
+/**
+ * Sets a sender's first (only) encoding. Works before negotiation too (Chromium gives a new
+ * sender one encoding); a sender without any is left alone.
+ */
 export async function applyVideoEncoding(sender: RTCRtpSender, encoding: VideoEncoding): Promise<void> {
   const parameters = sender.getParameters();
   if (!parameters.encodings || parameters.encodings.length === 0) return;

@@ -20,6 +20,7 @@ import { ClientMedia, type MediaEvents, type PublishOptions } from '../media/cli
 import { createCountingWrtc, type PeerConnectionCount } from '../media/peer-connections.js';
 import type { StreamEvent } from '../media/room-media.js';
 import type { TrackKind } from '../media/media-hub.js';
+import { NO_TRACE, type Trace } from './trace.js';
 
 export interface RoomClientOptions {
   user: User;
@@ -52,6 +53,12 @@ export interface RoomClientOptions {
    */
   createProvider?: CreateRoomProvider;
   log?: (line: string) => void;
+  /**
+   * Called with each step of entering a room and connecting its data and media (relay entry,
+   * announces, connections created and connected…), for finding where the time goes
+   * (`npm run bench:media -- --trace`). Off by default.
+   */
+  trace?: (event: string, detail: Record<string, unknown>) => void;
 }
 
 export interface RoomInfo {
@@ -115,6 +122,7 @@ export class RoomClient {
   readonly #persistHistory: boolean;
   readonly #media: ClientMedia;
   readonly #createProvider: CreateRoomProvider | undefined;
+  readonly #trace: Trace;
 
   constructor(options: RoomClientOptions) {
     assertUser(options.user);
@@ -135,12 +143,13 @@ export class RoomClient {
     this.#log = options.log ?? (() => {});
     this.#persistHistory = options.persistHistory ?? true;
     this.#createProvider = options.createProvider;
+    this.#trace = options.trace ?? NO_TRACE;
     this.#link = new RelayLink({ url: urls, connect: options.connectWebSocket, timeoutMs: this.#connectTimeoutMs });
     this.#failover = new RelayFailover(this.#link, { moveTimeoutMs: this.#connectTimeoutMs, log: this.#log });
     if (options.uploadBudgetBps !== undefined && !(Number.isFinite(options.uploadBudgetBps) && options.uploadBudgetBps > 0)) {
       throw new RoomError(ErrorCode.INVALID_CONFIG, 'uploadBudgetBps must be a positive number of bits per second');
     }
-    this.#media = new ClientMedia(this.#link, { iceServers: options.iceServers, uploadBudgetBps: options.uploadBudgetBps }, (event, payload) =>
+    this.#media = new ClientMedia(this.#link, { iceServers: options.iceServers, uploadBudgetBps: options.uploadBudgetBps, trace: this.#trace }, (event, payload) =>
       this.#events.emit(event, payload as RoomClientEvents[typeof event]),
     );
   }
@@ -333,6 +342,7 @@ export class RoomClient {
         peerOpts: this.#peerOpts,
         persist: this.#persistHistory,
         createProvider: this.#createProvider,
+        trace: this.#trace,
       },
       {
         stateChanged: (change) => this.#events.emit('stateChanged', { roomId, ...change }),
@@ -364,13 +374,17 @@ export class RoomClient {
     // The media key (PBKDF2) is derived while the room is entered.
     const mediaKey = ClientMedia.key(config.password, roomId);
     mediaKey.catch(() => {});
+    const trace = this.#trace;
     try {
+      trace('enter', { roomId });
       const keyCheck = await passwordKeyCheck(config.password, roomId);
       const presence = await this.#checkPresence(roomId, mode, destroyDelay, keyCheck);
+      trace('relay-entered', { roomId });
       heldByLink = presence !== null;
       await room.start(startReason, this.#connectTimeoutMs).catch((err: unknown) => {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
       });
+      trace('signaling-ready', { roomId, memberId: room.localMemberId });
       if (presence?.created) room.claimHost();
       if (heldByLink) {
         await room.subscribed();
@@ -380,6 +394,7 @@ export class RoomClient {
         { roomId, localMemberId: room.localMemberId, members: () => room.members, localRole: () => room.localRole, announce: (streams) => room.announceStreams(streams) },
         await mediaKey,
       );
+      trace('entered', { roomId });
       // From now on the room follows the link from relay to relay, entering presence again
       // the way it was entered [R-73].
       if (room.canFailover) this.#failover.add(room, presence ? { destroyDelay: presence.destroyDelay, keyCheck } : null);

@@ -26,6 +26,9 @@ import { writeStreams, type StreamInfo } from '../media/stream-info.js';
 import { StuckConnectionWatchdog } from './stuck-connections.js';
 import { createWebrtcProvider, type CreateRoomProvider, type RoomProvider, type SignalingSocket } from './room-provider.js';
 import { isSwitchable, pauseSocket, pointAt, whenSocketConnected } from './signaling-switch.js';
+import { gateRoom, gateSocket, isGateableSocket, isYWebrtcRoom, ungateRoom } from './announce-gate.js';
+import { traceDataConnections } from './data-connection-trace.js';
+import { NO_TRACE, type Trace } from './trace.js';
 import type { FailoverRoom } from './relay-failover.js';
 
 export interface RoomOptions {
@@ -44,6 +47,8 @@ export interface RoomOptions {
   persist: boolean;
   /** The transport that syncs the document; y-webrtc unless a test or another transport says otherwise. */
   createProvider?: CreateRoomProvider;
+  /** Steps of connecting, for finding where the time goes (trace.ts); off by default. */
+  trace?: Trace;
 }
 
 export type EndReason = 'kicked' | 'room-closed' | 'reconnect-failed';
@@ -311,6 +316,7 @@ export class Room implements FailoverRoom {
     this.#provider = provider;
     // The tab's socket for this relay may be one a failover paused (relay-failover.ts).
     if (isSwitchable(provider)) for (const socket of provider.signalingConns) socket.connect();
+    this.#gateAnnounces(provider);
     const awareness = provider.awareness;
     awareness.on('change', this.#onAwarenessChange);
     const state: AwarenessState = { user: this.#options.user, role: this.#options.role, joinedAt: Date.now(), attributes: {} };
@@ -364,6 +370,7 @@ export class Room implements FailoverRoom {
     this.#messages.unobserve(this.#onMessages);
     this.#attributes.unobserve(this.#onAttributes);
     for (const map of [this.#meta, this.#roles, this.#bans]) map.unobserve(this.#onModeration);
+    this.#ungate();
     if (provider) {
       provider.awareness.off('change', this.#onAwarenessChange);
       provider.destroy();
@@ -424,6 +431,7 @@ export class Room implements FailoverRoom {
     const provider = this.#provider;
     if (!provider || !isSwitchable(provider)) return;
     const socket = pointAt(provider, url);
+    if (isYWebrtcRoom(provider.room) && isGateableSocket(socket)) gateSocket(socket);
     this.#followSignaling(socket);
     await whenSocketConnected(socket, timeoutMs);
     if (this.machine.state === 'reconnecting') this.machine.set('connected', 'reconnected');
@@ -470,6 +478,36 @@ export class Room implements FailoverRoom {
   }
 
   #unfollowSignaling = (): void => {};
+
+  /**
+   * One side of each pair offers (announce-gate.ts): the room and its sockets are gated as soon
+   * as y-webrtc has the room (its `status` event follows at once, before any relay message for
+   * the room can arrive: those answer the subscription it sends then).
+   */
+  #gateAnnounces(provider: RoomProvider): void {
+    const trace = this.#options.trace ?? NO_TRACE;
+    const stopTracing = trace === NO_TRACE ? () => {} : traceDataConnections(provider, this.roomId, trace);
+    const onStatus = () => {
+      const room = provider.room;
+      if (!isYWebrtcRoom(room)) return;
+      provider.off('status', onStatus);
+      for (const socket of provider.signalingConns) if (isGateableSocket(socket)) gateSocket(socket);
+      gateRoom(room, trace);
+      trace('data-peer-id', { roomId: this.roomId, peer: room.peerId, memberId: this.localMemberId });
+      this.#ungate = () => {
+        ungateRoom(room);
+        stopTracing();
+      };
+    };
+    this.#ungate = () => {
+      provider.off('status', onStatus);
+      stopTracing();
+    };
+    provider.on('status', onStatus);
+    onStatus();
+  }
+
+  #ungate = (): void => {};
 
   /**
    * With persistence on, the document is kept in IndexedDB (y-indexeddb) under the room id, so
