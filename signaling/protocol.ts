@@ -20,7 +20,16 @@ export type ClientMessage =
   | { type: 'publish'; topic: string }
   | { type: 'ping' }
   | { type: 'room-query'; id: RequestId; rooms: string[] }
-  | { type: 'room-enter'; id: RequestId; room: string; mode: EnterMode; destroyDelay: number; keyCheck?: string };
+  | { type: 'room-enter'; id: RequestId; room: string; mode: EnterMode; destroyDelay: number; keyCheck?: string; incarnation?: string };
+
+/**
+ * A room's incarnation: an id the relay gives a room when it is created, and forgets when the
+ * room is destroyed [R-3]. A room created again under the same name later is another room with
+ * another incarnation, so a client can tell its stored copy of the old room from the new one.
+ * A `room-enter` may propose one: it is taken only if that request creates the room (a client
+ * re-entering a room a restarted relay forgot, or coming back to the room it just reloaded).
+ */
+export const INCARNATION_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface RoomInfo {
   room: string;
@@ -46,7 +55,7 @@ export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 export type ServerMessage =
   | { type: 'pong' }
   | { type: 'room-info'; id: RequestId; rooms: RoomInfo[] }
-  | { type: 'room-entered'; id: RequestId; room: string; created: boolean; members: number; destroyDelay: number }
+  | { type: 'room-entered'; id: RequestId; room: string; created: boolean; members: number; destroyDelay: number; incarnation: string }
   | { type: 'room-error'; id: RequestId; room?: string; code: RoomErrorCode; message: string }
   | { type: 'error'; code: FrameErrorCode; message: string };
 
@@ -112,7 +121,19 @@ export function parseClientMessage(text: string): ClientMessage | ParseFailure {
       if (keyCheck !== undefined && (typeof keyCheck !== 'string' || keyCheck.length > MAX_KEY_CHECK_LENGTH)) {
         return invalidRequest(value.id, value.room, `room-enter.keyCheck must be a string of at most ${MAX_KEY_CHECK_LENGTH} characters`);
       }
-      return { type: 'room-enter', id: value.id, room: value.room, mode, destroyDelay: destroyDelay as number, ...(keyCheck === undefined ? {} : { keyCheck }) };
+      const incarnation = value.incarnation;
+      if (incarnation !== undefined && (typeof incarnation !== 'string' || !INCARNATION_PATTERN.test(incarnation))) {
+        return invalidRequest(value.id, value.room, 'room-enter.incarnation must be 1-64 characters of A-Z a-z 0-9 _ -');
+      }
+      return {
+        type: 'room-enter',
+        id: value.id,
+        room: value.room,
+        mode,
+        destroyDelay: destroyDelay as number,
+        ...(keyCheck === undefined ? {} : { keyCheck }),
+        ...(incarnation === undefined ? {} : { incarnation }),
+      };
     }
     default:
       return invalid('bad-message', 'unknown message type');

@@ -21,7 +21,7 @@ import { admissionRefusal, rejectUpgrade } from './admission.js';
 import { publishWireFrame } from './frame.js';
 import { Cluster, type ClusterTuning } from './cluster/cluster.js';
 import { HeldFrames } from './held-frames.js';
-import { createRoomRequests } from './room-requests.js';
+import { createRoomRequests, type RoomTerms } from './room-requests.js';
 
 /** WebSocket close codes the relay uses; each says why in its reason text too. */
 export const CloseCode = {
@@ -90,7 +90,7 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}, clusterT
       : new Cluster(options.redisUrl, clusterTuning, {
           localRooms: () => rooms.snapshot(),
           deliver: deliverFromCluster,
-          adopt: (topic, destroyDelay, keyCheck) => rooms.adopt(topic, destroyDelay, keyCheck),
+          adopt: (topic, destroyDelay, keyCheck, incarnation) => rooms.adopt(topic, destroyDelay, keyCheck, incarnation),
         });
   const roomRequests = createRoomRequests<Connection>({
     options,
@@ -264,13 +264,13 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}, clusterT
   }
 
   /** Subscribes a connection to a topic (a member of the room) on this relay. */
-  function addMember(conn: Connection, topic: string, destroyDelay = 0, keyCheck?: string, countedInRedis = false): boolean {
+  function addMember(conn: Connection, topic: string, terms?: RoomTerms, countedInRedis = false): boolean {
     const firstHere = cluster !== null && rooms.members(topic) === undefined;
-    const { created } = rooms.add(topic, conn, destroyDelay, keyCheck);
+    const { created } = rooms.add(topic, conn, terms?.destroyDelay, terms?.keyCheck, terms?.incarnation);
     conn.topics.add(topic);
     if (cluster !== null) {
       if (firstHere) cluster.topicOpened(topic);
-      if (!countedInRedis) cluster.memberJoined(topic);
+      if (!countedInRedis) cluster.memberJoined(topic, rooms.incarnation(topic)!);
     }
     return created;
   }

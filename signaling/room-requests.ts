@@ -9,9 +9,17 @@
 import type { Cluster } from './cluster/cluster.js';
 import type { ClientMessage, RoomErrorCode, ServerMessage } from './protocol.js';
 import type { RelayOptions } from './options.js';
-import type { RoomRegistry } from './rooms.js';
+import { newIncarnation, type RoomRegistry } from './rooms.js';
 
 export type RoomQuery = Extract<ClientMessage, { type: 'room-query' }>;
+
+/** What a room is created with; an existing room keeps its own. */
+export interface RoomTerms {
+  destroyDelay: number;
+  keyCheck: string | undefined;
+  /** Proposed by the request, or decided by Redis; a fresh one when undefined. */
+  incarnation: string | undefined;
+}
 export type RoomEnter = Extract<ClientMessage, { type: 'room-enter' }>;
 
 export interface RoomRequestContext<C extends { readonly topics: ReadonlySet<string> }> {
@@ -20,7 +28,7 @@ export interface RoomRequestContext<C extends { readonly topics: ReadonlySet<str
   cluster: Cluster | null;
   reply(conn: C, message: ServerMessage): void;
   /** Makes `conn` a member of `room` here; returns whether that created the room here. */
-  join(conn: C, room: string, destroyDelay: number, keyCheck: string | undefined, countedInRedis: boolean): boolean;
+  join(conn: C, room: string, terms: RoomTerms, countedInRedis: boolean): boolean;
   isOpen(conn: C): boolean;
   /** Holds the connection's next frames back until `resume`. */
   pause(conn: C): void;
@@ -47,7 +55,7 @@ export function createRoomRequests<C extends { readonly topics: ReadonlySet<stri
 
   /** Atomic check-and-subscribe, so two clients racing to create a room cannot both win [R-11]. */
   function enterHere(conn: C, request: RoomEnter): void {
-    const { id, room, mode, destroyDelay, keyCheck } = request;
+    const { id, room, mode, destroyDelay, keyCheck, incarnation } = request;
     const exists = rooms.exists(room);
     if (mode === 'create' && exists) return fail(conn, request, 'ROOM_ALREADY_EXISTS');
     if (mode === 'join' && !exists) return fail(conn, request, 'ROOM_NOT_FOUND');
@@ -57,19 +65,20 @@ export function createRoomRequests<C extends { readonly topics: ReadonlySet<stri
     if (!conn.topics.has(room)) {
       if (conn.topics.size >= options.maxTopicsPerConnection) return fail(conn, request, 'TOO_MANY_TOPICS');
       if (!exists && destroyDelay > 0 && !rooms.canAddDelayedRoom()) return fail(conn, request, 'TOO_MANY_ROOMS');
-      created = ctx.join(conn, room, destroyDelay, keyCheck, false);
+      created = ctx.join(conn, room, { destroyDelay, keyCheck, incarnation }, false);
     }
     const info = rooms.info(room);
-    ctx.reply(conn, { type: 'room-entered', id, room, created, members: info.members, destroyDelay: info.destroyDelay });
+    ctx.reply(conn, { type: 'room-entered', id, room, created, members: info.members, destroyDelay: info.destroyDelay, incarnation: rooms.incarnation(room)! });
   }
 
   async function enterShared(conn: C, shared: Cluster, request: RoomEnter): Promise<void> {
     const { id, room, mode, destroyDelay, keyCheck } = request;
     const join = !conn.topics.has(room);
+    const incarnation = request.incarnation ?? newIncarnation();
     ctx.pause(conn);
     try {
       const topicsFull = conn.topics.size >= options.maxTopicsPerConnection;
-      const outcome = await shared.enter({ room, mode, destroyDelay, keyCheck, join, topicsFull, maxDelayedRooms: options.maxDelayedRooms });
+      const outcome = await shared.enter({ room, mode, destroyDelay, keyCheck, incarnation, join, topicsFull, maxDelayedRooms: options.maxDelayedRooms });
       if (!ctx.isOpen(conn)) {
         // Gone while Redis answered: give back the place it was counted in.
         if (outcome?.ok && join) shared.memberLeft(room);
@@ -79,11 +88,12 @@ export function createRoomRequests<C extends { readonly topics: ReadonlySet<stri
         fail(conn, request, outcome.code);
       } else {
         if (join) {
-          ctx.join(conn, room, outcome.destroyDelay, outcome.keyCheck, true);
+          ctx.join(conn, room, { destroyDelay: outcome.destroyDelay, keyCheck: outcome.keyCheck, incarnation: outcome.incarnation }, true);
           // Once entered, the client must get what members on other relays publish.
           await shared.subscribed(room);
         }
-        ctx.reply(conn, { type: 'room-entered', id, room, created: outcome.created, members: outcome.members, destroyDelay: outcome.destroyDelay });
+        const { created, members, destroyDelay: roomDelay } = outcome;
+        ctx.reply(conn, { type: 'room-entered', id, room, created, members, destroyDelay: roomDelay, incarnation: outcome.incarnation });
       }
     } finally {
       ctx.resume(conn);

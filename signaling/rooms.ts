@@ -7,7 +7,13 @@
  * remembered without members. Rooms with a destroyDelay are capped, counted from their
  * creation: a delay the relay accepted is then always honoured, however full it gets later.
  */
+import { randomBytes } from 'node:crypto';
 import type { RoomInfo } from './protocol.js';
+
+/** A fresh incarnation id (protocol.ts): 96 random bits, base64url. */
+export function newIncarnation(): string {
+  return randomBytes(12).toString('base64url');
+}
 
 export interface RoomRegistryOptions {
   maxDelayedRooms: number;
@@ -24,6 +30,8 @@ interface RoomRecord<M> {
    * created by a plain subscribe and nobody can say.
    */
   keyCheck: string | undefined;
+  /** Given at creation; with Redis, the one the rooms shared there agree on. */
+  incarnation: string;
   /** Set while the room has no member and waits out its destroyDelay. */
   destroyTimer: unknown;
   /** When the pending destroy timer fires (ms since the epoch); 0 when none is pending. */
@@ -36,6 +44,7 @@ export interface RoomSnapshot {
   members: number;
   destroyDelay: number;
   keyCheck: string | undefined;
+  incarnation: string;
   /** Milliseconds left before a memberless room is destroyed; 0 while it has members. */
   lingerMs: number;
 }
@@ -79,12 +88,20 @@ export class RoomRegistry<M> {
     return this.#rooms.get(topic)?.keyCheck;
   }
 
-  /** Adds a member; creates the room (with `destroyDelay` and `keyCheck`) when it does not exist. */
-  add(topic: string, member: M, destroyDelay = 0, keyCheck?: string): { created: boolean } {
+  /** The room's incarnation (protocol.ts), while it exists. */
+  incarnation(topic: string): string | undefined {
+    return this.#rooms.get(topic)?.incarnation;
+  }
+
+  /**
+   * Adds a member; creates the room when it does not exist, with `destroyDelay`, `keyCheck` and
+   * `incarnation` (a fresh one unless given).
+   */
+  add(topic: string, member: M, destroyDelay = 0, keyCheck?: string, incarnation = newIncarnation()): { created: boolean } {
     let record = this.#rooms.get(topic);
     const created = record === undefined;
     if (!record) {
-      record = { members: new Set(), destroyDelay, keyCheck, destroyTimer: undefined, destroyAt: 0 };
+      record = { members: new Set(), destroyDelay, keyCheck, incarnation, destroyTimer: undefined, destroyAt: 0 };
       this.#rooms.set(topic, record);
       if (destroyDelay > 0) this.#delayed++;
     } else if (record.destroyTimer !== undefined) {
@@ -115,15 +132,16 @@ export class RoomRegistry<M> {
   }
 
   /**
-   * Takes on the destroyDelay and password verifier that the rooms shared through Redis agree
+   * Takes on the destroyDelay, password verifier and incarnation that the rooms shared through Redis agree
    * on [R-73], for a room this relay did not create: a plain `subscribe` here joins a room
    * another relay created with a delay, and this relay must remember that delay if it is ever
    * the one to restore the room.
    */
-  adopt(topic: string, destroyDelay: number, keyCheck: string | undefined): void {
+  adopt(topic: string, destroyDelay: number, keyCheck: string | undefined, incarnation: string): void {
     const record = this.#rooms.get(topic);
     // A lingering room's timer already counts on its delay; it is left as it is.
     if (!record || record.destroyTimer !== undefined) return;
+    record.incarnation = incarnation;
     if (record.destroyDelay === destroyDelay && record.keyCheck === keyCheck) return;
     if (record.destroyDelay === 0 && destroyDelay > 0) this.#delayed++;
     if (record.destroyDelay > 0 && destroyDelay === 0) this.#delayed--;
@@ -139,6 +157,7 @@ export class RoomRegistry<M> {
         members: record.members.size,
         destroyDelay: record.destroyDelay,
         keyCheck: record.keyCheck,
+        incarnation: record.incarnation,
         lingerMs: record.members.size === 0 && record.destroyAt > 0 ? Math.max(0, record.destroyAt - now) : 0,
       };
     }

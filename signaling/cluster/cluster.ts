@@ -48,7 +48,7 @@ export interface ClusterHooks {
   /** A publish from another relay, to fan out to this relay's subscribers of the topic. */
   deliver(topic: string, received: Buffer): void;
   /** What Redis knows of a room a local member joined by plain subscribe. */
-  adopt(topic: string, destroyDelay: number, keyCheck: string | undefined): void;
+  adopt(topic: string, destroyDelay: number, keyCheck: string | undefined, incarnation: string): void;
 }
 
 export interface ClusterStatus {
@@ -130,11 +130,14 @@ export class Cluster {
     return this.#bus.subscribed(topic);
   }
 
-  /** A local member joined by plain subscribe (room-enter counts its own in `enter`). */
-  memberJoined(topic: string): void {
+  /**
+   * A local member joined by plain subscribe (room-enter counts its own in `enter`).
+   * `incarnation`: the local room's, taken by Redis if this creates the room there.
+   */
+  memberJoined(topic: string, incarnation: string): void {
     if (!this.#presence.ready) return;
-    void this.#presence.join(topic).then((room) => {
-      if (room) this.#adopt(topic, room.destroyDelay, room.keyCheck);
+    void this.#presence.join(topic, incarnation).then((room) => {
+      if (room) this.#adopt(topic, room.destroyDelay, room.keyCheck, room.incarnation);
     });
   }
 

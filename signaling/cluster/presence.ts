@@ -102,8 +102,8 @@ export class SharedPresence {
   }
 
   /** Counts a member that joined by plain subscribe; resolves to what Redis knows of the room. */
-  async join(room: string): Promise<Entered | null> {
-    const reply = await this.enter({ room, mode: 'any', destroyDelay: 0, keyCheck: undefined, join: true, topicsFull: false, maxDelayedRooms: Infinity });
+  async join(room: string, incarnation: string): Promise<Entered | null> {
+    const reply = await this.enter({ room, mode: 'any', destroyDelay: 0, keyCheck: undefined, incarnation, join: true, topicsFull: false, maxDelayedRooms: Infinity });
     return reply?.ok ? reply : null;
   }
 

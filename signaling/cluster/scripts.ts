@@ -64,8 +64,8 @@ local function keep(room, delayed, name)
   end
 end
 
-local function create(room, delayed, name, delay, has_key, key)
-  redis.call('HSET', room, 'delay', delay)
+local function create(room, delayed, name, delay, has_key, key, inc)
+  redis.call('HSET', room, 'delay', delay, 'inc', inc)
   if has_key then redis.call('HSET', room, 'key', key) end
   if delay > 0 then redis.call('ZADD', delayed, '+inf', name) end
 end
@@ -74,9 +74,9 @@ end
 /**
  * KEYS: room, relays, delayed, relay-rooms. ARGV: registration, room name, mode, destroyDelay,
  * has key (1/0), key, join (1/0: 0 = the connection is a member already, only answer),
- * topics full (1/0), delayed-room cap.
- * Returns {code} or {'OK', created, members, destroyDelay, has key, key}. The checks come in
- * the standalone relay's order (relay.ts), so both answer alike.
+ * topics full (1/0), delayed-room cap, incarnation (taken if this creates the room).
+ * Returns {code} or {'OK', created, members, destroyDelay, has key, key, incarnation}. The
+ * checks come in the standalone relay's order (relay.ts), so both answer alike.
  */
 const ENTER = `${PRELUDE}
 local room, relays, delayed, rooms_of = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -84,6 +84,7 @@ local id, name, mode = ARGV[1], ARGV[2], ARGV[3]
 local delay = tonumber(ARGV[4])
 local has_key, key = ARGV[5] == '1', ARGV[6]
 local join, topics_full, cap = ARGV[7] == '1', ARGV[8] == '1', tonumber(ARGV[9])
+local inc = ARGV[10]
 local now = now_ms()
 if not is_live(relays, id, now) then return {'STALE'} end
 local members = live_members(room, relays, now)
@@ -96,6 +97,9 @@ local room_delay = delay
 if exists then
   room_key = redis.call('HGET', room, 'key')
   room_delay = tonumber(redis.call('HGET', room, 'delay') or '0')
+  -- A room stored before incarnations existed takes the one offered.
+  redis.call('HSETNX', room, 'inc', inc)
+  inc = redis.call('HGET', room, 'inc')
 end
 if has_key and room_key and room_key ~= key then return {'WRONG_PASSWORD'} end
 if join then
@@ -107,14 +111,14 @@ if join then
       redis.call('ZREMRANGEBYSCORE', delayed, '-inf', now)
       if redis.call('ZCARD', delayed) >= cap then return {'TOO_MANY_ROOMS'} end
     end
-    create(room, delayed, name, delay, has_key, key)
+    create(room, delayed, name, delay, has_key, key, inc)
     if has_key then room_key = key end
   end
   redis.call('HINCRBY', room, 'm:' .. id, 1)
   redis.call('SADD', rooms_of, name)
   members = members + 1
 end
-return {'OK', (join and not exists) and 1 or 0, members, room_delay, room_key and 1 or 0, room_key or ''}
+return {'OK', (join and not exists) and 1 or 0, members, room_delay, room_key and 1 or 0, room_key or '', inc}
 `;
 
 /** KEYS: room, relays, delayed, relay-rooms. ARGV: registration, room name. */
@@ -151,24 +155,26 @@ return out
 
 /**
  * Puts one room of a relay that (re)registers back into Redis. KEYS: room, delayed,
- * relay-rooms. ARGV: registration, room name, members, destroyDelay, has key, key, linger ms.
- * An existing room keeps its own delay and key: another relay may have made it meanwhile.
+ * relay-rooms. ARGV: registration, room name, members, destroyDelay, has key, key, linger ms,
+ * incarnation. An existing room keeps its own delay, key and incarnation: another relay may
+ * have made it meanwhile.
  */
 const RESTORE = `${PRELUDE}
 local room, delayed, rooms_of = KEYS[1], KEYS[2], KEYS[3]
 local id, name = ARGV[1], ARGV[2]
 local members, delay = tonumber(ARGV[3]), tonumber(ARGV[4])
 local has_key, key, linger = ARGV[5] == '1', ARGV[6], tonumber(ARGV[7])
+local inc = ARGV[8]
 local exists = redis.call('EXISTS', room) == 1
 if members == 0 then
   -- A room this relay saw lingering: only recreated when Redis lost it (a restart).
   if exists or linger <= 0 then return 0 end
-  create(room, delayed, name, delay, has_key, key)
+  create(room, delayed, name, delay, has_key, key, inc)
   redis.call('PEXPIRE', room, linger)
   if delay > 0 then redis.call('ZADD', delayed, now_ms() + linger, name) end
   return 1
 end
-if exists then keep(room, delayed, name) else create(room, delayed, name, delay, has_key, key) end
+if exists then keep(room, delayed, name) else create(room, delayed, name, delay, has_key, key, inc) end
 redis.call('HSET', room, 'm:' .. id, members)
 redis.call('SADD', rooms_of, name)
 return 1
@@ -242,6 +248,8 @@ export interface EnterArgs {
   mode: EnterMode;
   destroyDelay: number;
   keyCheck: string | undefined;
+  /** The incarnation the room takes if this creates it (protocol.ts). */
+  incarnation: string;
   /** false when the connection is a member already: check and answer, count nothing. */
   join: boolean;
   topicsFull: boolean;
@@ -254,6 +262,7 @@ export interface Entered {
   members: number;
   destroyDelay: number;
   keyCheck: string | undefined;
+  incarnation: string;
 }
 /** Why Redis refused an entry; the same codes a standalone relay answers with. */
 export type EnterRefusal = 'ROOM_ALREADY_EXISTS' | 'ROOM_NOT_FOUND' | 'WRONG_PASSWORD' | 'TOO_MANY_TOPICS' | 'TOO_MANY_ROOMS';
@@ -312,9 +321,11 @@ export class PresenceScripts {
       flag(args.join),
       flag(args.topicsFull),
       Number.isFinite(args.maxDelayedRooms) ? args.maxDelayedRooms : Number.MAX_SAFE_INTEGER,
-    )) as [string, number, number, number, number, string];
+      args.incarnation,
+    )) as [string, number, number, number, number, string, string];
     if (reply[0] !== 'OK') return { ok: false, code: reply[0] as Extract<EnterReply, { ok: false }>['code'] };
-    return { ok: true, created: reply[1] === 1, members: reply[2], destroyDelay: reply[3], keyCheck: reply[4] === 1 ? reply[5] : undefined };
+    const [, created, members, destroyDelay, hasKey, keyCheck, incarnation] = reply;
+    return { ok: true, created: created === 1, members, destroyDelay, keyCheck: hasKey === 1 ? keyCheck : undefined, incarnation };
   }
 
   async leave(registration: string, room: string): Promise<void> {
@@ -334,7 +345,7 @@ export class PresenceScripts {
 
   async restore(
     registration: string,
-    room: { topic: string; members: number; destroyDelay: number; keyCheck: string | undefined; lingerMs: number },
+    room: { topic: string; members: number; destroyDelay: number; keyCheck: string | undefined; incarnation: string; lingerMs: number },
   ): Promise<void> {
     const k = this.keys;
     await this.#redis.meshRoomRestore(
@@ -348,6 +359,7 @@ export class PresenceScripts {
       flag(room.keyCheck !== undefined),
       room.keyCheck ?? '',
       Math.ceil(room.lingerMs),
+      room.incarnation,
     );
   }
 

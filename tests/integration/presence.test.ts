@@ -58,8 +58,29 @@ describe('room presence extension [R-71]', () => {
       created: true,
       members: 1,
       destroyDelay: 0,
+      incarnation: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/),
     });
     expect(await enter(b, room, 'any')).toMatchObject({ type: 'room-entered', created: false, members: 2 });
+  });
+
+  it('[R-3] a room keeps one incarnation while it exists; created again, it is another room', async () => {
+    const relay = await harness.relay();
+    const room = uniqueTopic();
+    const [a, b, c] = await Promise.all([harness.client(relay.url), harness.client(relay.url), harness.client(relay.url)]);
+    const first = await a.request({ type: 'room-enter', id: nextId(), room });
+    // A joiner's proposal does not change an existing room.
+    const joined = await b.request({ type: 'room-enter', id: nextId(), room, incarnation: 'someone-elses' });
+    expect(joined).toMatchObject({ created: false, incarnation: first.incarnation });
+    a.send({ type: 'unsubscribe', topics: [room] });
+    b.send({ type: 'unsubscribe', topics: [room] });
+    await expect.poll(async () => (await query(c, room))[0].exists).toBe(false);
+    const again = await c.request({ type: 'room-enter', id: nextId(), room });
+    expect(again).toMatchObject({ created: true });
+    expect(again.incarnation).not.toBe(first.incarnation);
+    // Whoever creates a room may give it the incarnation it had (a reload, a relay restart).
+    c.send({ type: 'unsubscribe', topics: [room] });
+    await expect.poll(async () => (await query(a, room))[0].exists).toBe(false);
+    expect(await a.request({ type: 'room-enter', id: nextId(), room, incarnation: first.incarnation })).toMatchObject({ created: true, incarnation: first.incarnation });
   });
 
   it('[R-71] entering a room subscribes to its topic: publishes flow to the member', async () => {

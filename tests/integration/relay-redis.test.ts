@@ -72,7 +72,7 @@ async function relayPair(options: Partial<RelayOptions> = {}) {
 }
 
 let requestCounter = 0;
-function enter(client: TestClient, room: string, mode: 'create' | 'join' | 'any', extra: { destroyDelay?: number; keyCheck?: string } = {}) {
+function enter(client: TestClient, room: string, mode: 'create' | 'join' | 'any', extra: { destroyDelay?: number; keyCheck?: string; incarnation?: string } = {}) {
   return client.request({ type: 'room-enter', id: `r-${++requestCounter}`, room, mode, ...extra });
 }
 
@@ -128,6 +128,24 @@ describe('several relays on one Redis [R-73]', () => {
     );
     b1.send({ type: 'publish', topic: room, data: 'back' });
     expect(await a1.next(publishOf('back'))).toMatchObject({ topic: room });
+  });
+
+  it('[R-3][R-73] a room has one incarnation on every relay while it exists, and another once created again', async () => {
+    const { a, b } = await relayPair();
+    const room = uniqueTopic('incarnation');
+    const [a1, b1, b2, askA] = await Promise.all([a, b, b, a].map((relay) => harness.client(relay.url)));
+    const first = await enter(a1, room, 'create');
+    expect(first.incarnation).toEqual(expect.any(String));
+    expect(await enter(b1, room, 'join', { incarnation: 'proposed-too-late' })).toMatchObject({ created: false, incarnation: first.incarnation });
+    // A plain subscriber on B counts as a member; a later room-enter on B still answers the same.
+    b2.send({ type: 'subscribe', topics: [room] });
+    await until(async () => (await roomInfo(askA, room)).members === 3, { what: "relay A to count B's subscriber" });
+    expect(await enter(b2, room, 'any')).toMatchObject({ created: false, incarnation: first.incarnation });
+    for (const client of [a1, b1, b2]) client.send({ type: 'unsubscribe', topics: [room] });
+    await until(async () => !(await roomInfo(askA, room)).exists, { what: 'the room to be destroyed' });
+    const again = await enter(b1, room, 'create');
+    expect(again).toMatchObject({ created: true });
+    expect(again.incarnation).not.toBe(first.incarnation);
   });
 
   it('[R-71][R-73] room presence is the same on every relay: existence, members, destroyDelay, password', async () => {

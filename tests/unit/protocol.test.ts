@@ -60,6 +60,12 @@ describe('parseClientMessage: presence extension [R-71]', () => {
     expect(parse({ type: 'room-enter', id: 1, room: 'r' })).not.toHaveProperty('keyCheck');
     expect(parse({ type: 'room-enter', id: 1, room: 'r', keyCheck: 5 })).toMatchObject({ type: 'invalid', requestId: 1 });
     expect(parse({ type: 'room-enter', id: 1, room: 'r', keyCheck: 'x'.repeat(129) })).toMatchObject({ type: 'invalid', requestId: 1 });
+    // A proposed incarnation: short, from a safe alphabet (it ends up in Redis and in IndexedDB names).
+    expect(parse({ type: 'room-enter', id: 1, room: 'r', incarnation: 'Ab_9-x' })).toMatchObject({ incarnation: 'Ab_9-x' });
+    expect(parse({ type: 'room-enter', id: 1, room: 'r' })).not.toHaveProperty('incarnation');
+    for (const incarnation of ['', 'a b', 'x'.repeat(65), 7, null]) {
+      expect(parse({ type: 'room-enter', id: 1, room: 'r', incarnation })).toMatchObject({ type: 'invalid', requestId: 1, room: 'r' });
+    }
   });
 
   it('[R-3] room-enter defaults: mode "any", destroyDelay 0', () => {

@@ -41,6 +41,24 @@ describe('RoomRegistry membership [R-70]', () => {
     expect(rooms.info('t')).toEqual({ room: 't', exists: true, members: 2, destroyDelay: 0 });
   });
 
+  it('[R-3] a room gets an incarnation when created (the proposed one, or a fresh one); it lasts as long as the room', () => {
+    const { rooms } = registry();
+    rooms.add('t', 'a');
+    const first = rooms.incarnation('t');
+    expect(first).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    rooms.add('t', 'b', 0, undefined, 'ignored: the room exists');
+    expect(rooms.incarnation('t')).toBe(first);
+    rooms.remove('t', 'a');
+    rooms.remove('t', 'b');
+    expect(rooms.incarnation('t')).toBeUndefined();
+    // Created again under the same name: another room.
+    rooms.add('t', 'c');
+    expect(rooms.incarnation('t')).not.toBe(first);
+    rooms.remove('t', 'c');
+    rooms.add('t', 'd', 0, undefined, 'proposed');
+    expect(rooms.incarnation('t')).toBe('proposed');
+  });
+
   it('[R-70] adding the same member twice counts it once', () => {
     const { rooms } = registry();
     rooms.add('t', 'a');
