@@ -45,7 +45,7 @@ describe('RelayLink: the client side of room presence [R-3][R-71]', () => {
     const alice = link(relay.url);
     const bob = link(relay.url);
     expect(await codeOf(bob.enter(room, 'join'))).toBe(ErrorCode.ROOM_NOT_FOUND);
-    expect(await alice.enter(room, 'create')).toEqual({ room, created: true, members: 1, destroyDelay: 0 });
+    expect(await alice.enter(room, 'create')).toEqual({ room, created: true, members: 1, destroyDelay: 0, incarnation: expect.any(String) });
     expect(await codeOf(bob.enter(room, 'create'))).toBe(ErrorCode.ROOM_ALREADY_EXISTS);
     expect((await bob.query([room]))[0].members).toBe(1);
     expect(await bob.enter(room, 'join')).toMatchObject({ created: false, members: 2 });

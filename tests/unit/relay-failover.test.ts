@@ -167,8 +167,8 @@ class FakeLink implements FailoverLink {
   whenOpen(): Promise<string> {
     return Promise.resolve(this.url);
   }
-  async enter(room: string, mode: 'any', destroyDelay: number, keyCheck: string): Promise<EnteredRoom> {
-    this.calls.push(`enter ${room} ${mode} ${destroyDelay} ${keyCheck} @${this.url}`);
+  async enter(room: string, mode: 'any', destroyDelay: number, keyCheck: string, incarnation?: string): Promise<EnteredRoom> {
+    this.calls.push(`enter ${room} ${mode} ${destroyDelay} ${keyCheck}${incarnation ? ` ${incarnation}` : ''} @${this.url}`);
     if (this.enterError) throw this.enterError;
     return { room, created: false, members: 2, destroyDelay };
   }
@@ -219,12 +219,12 @@ class FakeRoom implements FailoverRoom {
 }
 
 describe('[R-73] RelayFailover', () => {
-  it('[R-73][R-71] a lost relay: each room paused, presence entered again as it was (any, destroyDelay, keyCheck), moved, membership given back', async () => {
+  it('[R-73][R-71] a lost relay: each room paused, presence entered again as it was (any, destroyDelay, keyCheck, incarnation), moved, membership given back', async () => {
     const link = new FakeLink();
     const failover = new RelayFailover(link, { moveTimeoutMs: 1000 });
     const maths = new FakeRoom('maths', link.calls);
     const art = new FakeRoom('art', link.calls);
-    failover.add(maths, { destroyDelay: 60, keyCheck: 'kc-maths' });
+    failover.add(maths, { destroyDelay: 60, keyCheck: 'kc-maths', incarnation: 'life-1' });
     failover.add(art, null); // entered on a relay without presence: nothing to enter again
     expect(link.holds).toBe(1);
 
@@ -232,7 +232,7 @@ describe('[R-73] RelayFailover', () => {
     link.url = R2;
     failover.recover();
     await failover.settled();
-    expect(link.calls).toEqual(['pause maths', 'pause art', `enter maths any 60 kc-maths @${R2}`, `move maths @${R2}`, `move art @${R2}`, 'leave maths']);
+    expect(link.calls).toEqual(['pause maths', 'pause art', `enter maths any 60 kc-maths life-1 @${R2}`, `move maths @${R2}`, `move art @${R2}`, 'leave maths']);
     expect([maths.on, art.on]).toEqual([R2, R2]);
     expect(failover.moves).toEqual([{ url: R2, rooms: ['maths', 'art'], ms: expect.any(Number) }]);
   });

@@ -21,6 +21,7 @@ import { createCountingWrtc, type PeerConnectionCount } from '../media/peer-conn
 import type { StreamEvent } from '../media/room-media.js';
 import type { TrackKind } from '../media/media-hub.js';
 import { NO_TRACE, type Trace } from './trace.js';
+import { LocalHistory } from './local-history.js';
 
 export interface RoomClientOptions {
   user: User;
@@ -120,6 +121,8 @@ export class RoomClient {
   readonly #failover: RelayFailover;
   readonly #log: (line: string) => void;
   readonly #persistHistory: boolean;
+  /** Which stored history belongs to which life of a room [R-3][R-52]. */
+  readonly #history = new LocalHistory();
   readonly #media: ClientMedia;
   readonly #createProvider: CreateRoomProvider | undefined;
   readonly #trace: Trace;
@@ -279,6 +282,7 @@ export class RoomClient {
     this.#busy.add(roomId);
     this.#media.leave(roomId);
     this.#failover.remove(roomId);
+    this.#history.left(roomId);
     try {
       await room.stop('left');
     } finally {
@@ -381,7 +385,9 @@ export class RoomClient {
       const presence = await this.#checkPresence(roomId, mode, destroyDelay, keyCheck);
       trace('relay-entered', { roomId });
       heldByLink = presence !== null;
-      await room.start(startReason, this.#connectTimeoutMs).catch((err: unknown) => {
+      // The history stored for this life of the room; other lives' copies are dropped.
+      const historyDatabase = this.#persistHistory ? await this.#history.entered(roomId, presence?.incarnation) : '';
+      await room.start(startReason, this.#connectTimeoutMs, historyDatabase).catch((err: unknown) => {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
       });
       trace('signaling-ready', { roomId, memberId: room.localMemberId });
@@ -397,7 +403,7 @@ export class RoomClient {
       trace('entered', { roomId });
       // From now on the room follows the link from relay to relay, entering presence again
       // the way it was entered [R-73].
-      if (room.canFailover) this.#failover.add(room, presence ? { destroyDelay: presence.destroyDelay, keyCheck } : null);
+      if (room.canFailover) this.#failover.add(room, presence ? { destroyDelay: presence.destroyDelay, keyCheck, incarnation: presence.incarnation } : null);
       return this.#snapshot(room);
     } catch (err) {
       this.#media.leave(roomId);
@@ -423,7 +429,8 @@ export class RoomClient {
    */
   async #checkPresence(roomId: string, mode: EnterMode, destroyDelay: number, keyCheck: string): Promise<EnteredRoom | null> {
     try {
-      return await this.#link.enter(roomId, mode, destroyDelay, keyCheck);
+      const proposal = this.#persistHistory ? this.#history.proposal(roomId) : undefined;
+      return await this.#link.enter(roomId, mode, destroyDelay, keyCheck, proposal);
     } catch (err) {
       // A stock y-webrtc relay cannot say whether a room exists: entering still works there
       // (the room exists once someone is in it), creating and joining cannot be checked, and

@@ -22,7 +22,7 @@ import type { EnteredRoom } from './relay-link.js';
 /** What the failover needs of the client's RelayLink. */
 export interface FailoverLink {
   whenOpen(): Promise<string>;
-  enter(room: string, mode: 'any', destroyDelay: number, keyCheck: string): Promise<EnteredRoom>;
+  enter(room: string, mode: 'any', destroyDelay: number, keyCheck: string, incarnation?: string): Promise<EnteredRoom>;
   leave(room: string): void;
   skipRelay(): void;
   hold(): () => void;
@@ -44,6 +44,8 @@ export interface FailoverRoom {
 export interface RoomPresence {
   destroyDelay: number;
   keyCheck: string;
+  /** A relay that forgot the room (restarted without Redis) makes it again as the same room. */
+  incarnation?: string;
 }
 
 export interface RelayFailoverOptions {
@@ -164,7 +166,7 @@ export class RelayFailover {
   /** Enters presence again; whether the link now holds a membership to give back. */
   async #reenter(roomId: string, presence: RoomPresence): Promise<boolean> {
     try {
-      await this.#link.enter(roomId, 'any', presence.destroyDelay, presence.keyCheck);
+      await this.#link.enter(roomId, 'any', presence.destroyDelay, presence.keyCheck, presence.incarnation);
       return true;
     } catch (err) {
       if (err instanceof RoomError && MOVE_ANYWAY.has(err.code)) {

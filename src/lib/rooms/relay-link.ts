@@ -33,6 +33,8 @@ export interface EnteredRoom {
   created: boolean;
   members: number;
   destroyDelay: number;
+  /** This life of the room (signaling/protocol.ts); undefined from a relay that gives none. */
+  incarnation?: string;
 }
 
 /** The part of the browser WebSocket API the link uses (the `ws` package provides it in Node). */
@@ -171,11 +173,19 @@ export class RelayLink {
 
   /**
    * Subscribes this socket to the room, atomically checking `mode`: ROOM_ALREADY_EXISTS for
-   * 'create' when it exists, ROOM_NOT_FOUND for 'join' when it does not.
+   * 'create' when it exists, ROOM_NOT_FOUND for 'join' when it does not. `incarnation` is
+   * proposed for the room if this creates it (a reload, a relay that forgot the room).
    */
-  async enter(room: string, mode: EnterMode, destroyDelay = 0, keyCheck?: string): Promise<EnteredRoom> {
-    const reply = await this.#request({ type: 'room-enter', room, mode, destroyDelay, ...(keyCheck === undefined ? {} : { keyCheck }) }, room);
-    return { room, created: reply.created as boolean, members: reply.members as number, destroyDelay: reply.destroyDelay as number };
+  async enter(room: string, mode: EnterMode, destroyDelay = 0, keyCheck?: string, incarnation?: string): Promise<EnteredRoom> {
+    const optional = { ...(keyCheck === undefined ? {} : { keyCheck }), ...(incarnation === undefined ? {} : { incarnation }) };
+    const reply = await this.#request({ type: 'room-enter', room, mode, destroyDelay, ...optional }, room);
+    return {
+      room,
+      created: reply.created as boolean,
+      members: reply.members as number,
+      destroyDelay: reply.destroyDelay as number,
+      incarnation: typeof reply.incarnation === 'string' ? reply.incarnation : undefined,
+    };
   }
 
   /** Gives this socket's membership of the room back (y-webrtc's socket holds it now). */

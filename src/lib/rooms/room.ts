@@ -301,11 +301,12 @@ export class Room implements FailoverRoom {
    * Opens the provider and resolves once the relay carries this room's signaling: the state is
    * then connected(entered). Rejects (and leaves the room disconnected) if that does not happen.
    */
-  async start(reason: 'entering' | 'switching', timeoutMs: number): Promise<void> {
+  /** `historyDatabase`: where this browser keeps this life of the room (local-history.ts). */
+  async start(reason: 'entering' | 'switching', timeoutMs: number, historyDatabase: string): Promise<void> {
     this.machine.set('connecting', reason);
     // This browser's stored copy loads while the relay and peers are reached, not before
     // (measured ~0.4 s off entering): Yjs merges it whenever it arrives.
-    const history = this.#loadLocalHistory();
+    const history = this.#loadLocalHistory(historyDatabase);
     const createProvider = this.#options.createProvider ?? createWebrtcProvider;
     const provider = createProvider(this.roomId, this.doc, {
       signaling: this.#options.signalingUrls(),
@@ -510,15 +511,15 @@ export class Room implements FailoverRoom {
   #ungate = (): void => {};
 
   /**
-   * With persistence on, the document is kept in IndexedDB (y-indexeddb) under the room id, so
-   * a reload shows the history at once, and what this tab sent while nobody else was there is
+   * With persistence on, the document is kept in IndexedDB (y-indexeddb), one database per life
+   * of the room (local-history.ts), so a reload shows the history at once, and what this tab sent while nobody else was there is
    * delivered when they come [R-52]. The stored copy is plain text on this device, also for
    * password rooms: the password protects what crosses the network, not this browser's disk.
    */
-  async #loadLocalHistory(): Promise<void> {
+  async #loadLocalHistory(database: string): Promise<void> {
     if (!this.#options.persist || typeof indexedDB === 'undefined') return;
     // Destroyed together with the document (y-indexeddb listens for doc.destroy()).
-    const persistence = new IndexeddbPersistence(`mesh-rooms/${this.roomId}`, this.doc);
+    const persistence = new IndexeddbPersistence(database, this.doc);
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([persistence.whenSynced, new Promise<void>((resolve) => (timer = setTimeout(resolve, PERSISTENCE_LOAD_TIMEOUT_MS)))]);
     clearTimeout(timer);
