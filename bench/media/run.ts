@@ -14,10 +14,11 @@
  * frame rate follow the number of receivers); `fixed` gives every copy the whole budget, i.e. a
  * plain 640×480 30 fps mesh. Timings are printed, never asserted.
  * Options: --peers 2,4,6 --modes budget,fixed --runs 1 --window 10; --trace prints, after each
- * run, where the start time went per pair of members (trace-report.ts).
+ * run, where the start time went per pair of members (trace-report.ts), and --trace-out FILE
+ * also writes every member's raw trace there (JSON, the last run's).
  */
 import { cpus, loadavg } from 'node:os';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from '@playwright/test';
 import { listenRelay, type ListeningRelay } from '../../signaling/listen.js';
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '1' },
     window: { type: 'string', default: '10' },
     trace: { type: 'boolean', default: false },
+    'trace-out': { type: 'string' },
   },
 });
 const peerCounts = args.peers.split(',').map(Number);
@@ -135,6 +137,7 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
     if (args.trace) {
       const traced = await Promise.all(pages.map(async (page, i) => ({ name: `m${i}`, entries: await page.evaluate(() => window.trace ?? []), firstFrames: starts[i].firstFrames })));
       console.log(`\ntrace, ${peers} peers, ${mode}:\n${traceReport(traced)}\n`);
+      if (args['trace-out']) writeFileSync(args['trace-out'], JSON.stringify(traced, null, 1));
     }
     await new Promise((resolve) => setTimeout(resolve, 2000)); // let encoders settle on the plan
     const cpuBefore = chromiumCpuSeconds();
