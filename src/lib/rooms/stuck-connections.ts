@@ -7,6 +7,9 @@
  * one it created and listens to neither (simple-peer's initiator ignores incoming channels),
  * or one side waits for an answer while the other waits for an offer. Either way the pair
  * never syncs, and y-webrtc ignores later announces from a peer it still has a connection to.
+ * Between two of our clients the announce gate (announce-gate.ts) keeps this from happening;
+ * this remains the way out with peers that do not gate (stock y-webrtc) and for connections
+ * stuck for any other reason (an offer lost with a relay that went down).
  *
  * So a connection that has not connected *and received data* some seconds after it appeared
  * is destroyed (a live one receives sync and awareness messages at once; y-webrtc's own
