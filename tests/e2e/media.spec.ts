@@ -4,7 +4,6 @@ import { call, uniqueRoom } from './support/room-client';
 import { startStockRelay } from '../support/stock-relay';
 import { audioEnergy, expectAudioArriving, expectVideoPlaying, openMediaMember, play, playerStates, publishCamera } from './support/media';
 
-
 const streamIds = (page: Page, roomId: string) => page.evaluate((id) => (window.client?.room(id)?.streams ?? []).map((s) => s.streamId).sort(), roomId);
 /** Ann and Ben in `room`; Ann publishes her camera as `cam` and Ben sees it announced. */
 async function annPublishesToBen(browser: Browser, room: string, relayUrl?: string): Promise<{ ann: Page; ben: Page }> {

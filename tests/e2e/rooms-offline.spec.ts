@@ -90,7 +90,6 @@ async function enterAll(pages: Page[], roomId: string, expectedUserIds: string[]
   for (const page of pages) await expect.poll(() => userIds(page, roomId), { timeout: 20_000 }).toEqual(expectedUserIds);
 }
 
-
 test('[R-52][R-50] a member offline for 10 s: chat sent on both sides meanwhile reaches everyone once, in one order; nobody drops out', async ({ browser }) => {
   const room = uniqueRoom('offline');
   const alice = await openMember(browser, 'alice');

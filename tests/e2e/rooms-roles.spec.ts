@@ -4,7 +4,6 @@ import { call, openMember, uniqueRoom } from './support/room-client';
 
 /** Roles, kick and close [R-4][R-40] in real Chromium, each member in its own context. */
 
-
 /** `userId:role` of every member `page` sees in the room, sorted. */
 function roles(page: Page, roomId: string): Promise<string[]> {
   return page.evaluate((id) => (window.client?.room(id)?.members ?? []).map((m) => `${m.userId}:${m.role}`).sort(), roomId);
@@ -17,8 +16,6 @@ function memberId(page: Page, roomId: string, userId: string): Promise<string> {
 function lastState(page: Page) {
   return page.evaluate(() => window.events.filter((e) => e.event === 'stateChanged').at(-1));
 }
-
-
 
 async function classroom(browser: Browser, room: string) {
   const alice = await openMember(browser, 'alice');

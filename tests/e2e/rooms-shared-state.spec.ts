@@ -4,7 +4,6 @@ import { call, openMember, startHarness, uniqueRoom } from './support/room-clien
 
 /** Chat, attributes and switching in real Chromium, each member in its own browser context. */
 
-
 function snapshot(page: Page, roomId: string) {
   return page.evaluate((id) => window.client?.room(id) ?? null, roomId);
 }
@@ -16,8 +15,6 @@ async function bothIn(alice: Page, bob: Page, roomId: string): Promise<void> {
     await expect.poll(async () => (await snapshot(page, roomId))?.members.length, { timeout: 20_000 }).toBe(2);
   }
 }
-
-
 
 test('[R-20][R-52] chat text and custom messages arrive, in the same order for both members', async ({ browser }) => {
   const room = uniqueRoom('chat');

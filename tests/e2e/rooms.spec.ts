@@ -7,13 +7,10 @@ import { call, openMember, uniqueRoom } from './support/room-client';
  * the relay and WebRTC, never BroadcastChannel).
  */
 
-
 /** userIds of the members `page` sees in `roomId`, self included. */
 async function seenMembers(page: Page, roomId: string): Promise<string[]> {
   return page.evaluate((id) => (window.client?.room(id)?.members ?? []).map((m) => m.userId).sort(), roomId);
 }
-
-
 
 test('[R-10][R-51] members see each other, including those present at entry; states go connecting -> connected', async ({ browser }) => {
   const room = uniqueRoom('meet');

@@ -20,7 +20,6 @@ import { bundleFixture } from './support/bundle';
 // setup alone can take most of the default minute under load.
 test.describe.configure({ timeout: 120_000 });
 
-
 const KICK_DEADLINE_MS = 2000;
 
 function memberId(page: Page, roomId: string, userId: string): Promise<string> {
