@@ -27,7 +27,9 @@ describe('local history per room incarnation [R-52][R-3]', () => {
   it('[R-3] entering a new life of a room deletes what this browser kept of the old one (and of no other room)', async () => {
     const browser = fakeBrowser(['mesh-rooms/maths/old', 'mesh-rooms/maths', 'mesh-rooms/maths2/x', 'mesh-rooms/art/y', 'other-app']);
     const history = new LocalHistory(browser.storage);
-    expect(await history.entered('maths', 'new')).toBe('mesh-rooms/maths/new');
+    const { database, cleaned } = history.entered('maths', 'new');
+    expect(database).toBe('mesh-rooms/maths/new');
+    await cleaned;
     expect([...browser.names].sort()).toEqual(['mesh-rooms/art/y', 'mesh-rooms/maths2/x', 'other-app']);
   });
 
@@ -35,7 +37,7 @@ describe('local history per room incarnation [R-52][R-3]', () => {
     const browser = fakeBrowser([]);
     const history = new LocalHistory(browser.storage);
     expect(history.proposal('maths')).toBeUndefined();
-    await history.entered('maths', 'life-1');
+    await history.entered('maths', 'life-1').cleaned;
     expect(new LocalHistory(browser.reload()).proposal('maths')).toBe('life-1');
     expect(new LocalHistory(browser.newTab()).proposal('maths')).toBeUndefined();
     history.left('maths');
@@ -45,14 +47,18 @@ describe('local history per room incarnation [R-52][R-3]', () => {
   it('[R-70] against a relay without incarnations, the one database per room is kept as it is', async () => {
     const browser = fakeBrowser(['mesh-rooms/maths']);
     const history = new LocalHistory(browser.storage);
-    expect(await history.entered('maths', undefined)).toBe('mesh-rooms/maths');
+    const { database, cleaned } = history.entered('maths', undefined);
+    expect(database).toBe('mesh-rooms/maths');
+    await cleaned;
     expect([...browser.names]).toEqual(['mesh-rooms/maths']);
     expect(history.proposal('maths')).toBeUndefined();
   });
 
   it('[R-3] a browser that cannot list its databases still keeps each life apart (the old one is just not deleted)', async () => {
     const browser = fakeBrowser(['mesh-rooms/maths/old'], false);
-    expect(await new LocalHistory(browser.storage).entered('maths', 'new')).toBe('mesh-rooms/maths/new');
+    const { database, cleaned } = new LocalHistory(browser.storage).entered('maths', 'new');
+    expect(database).toBe('mesh-rooms/maths/new');
+    await cleaned;
     expect([...browser.names]).toEqual(['mesh-rooms/maths/old']);
   });
 });

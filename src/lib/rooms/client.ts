@@ -385,8 +385,8 @@ export class RoomClient {
       const presence = await this.#checkPresence(roomId, mode, destroyDelay, keyCheck);
       trace('relay-entered', { roomId });
       heldByLink = presence !== null;
-      // The history stored for this life of the room; other lives' copies are dropped.
-      const historyDatabase = this.#persistHistory ? await this.#history.entered(roomId, presence?.incarnation) : '';
+      // The history stored for this life of the room; other lives' copies are dropped meanwhile.
+      const historyDatabase = this.#persistHistory ? this.#history.entered(roomId, presence?.incarnation).database : '';
       await room.start(startReason, this.#connectTimeoutMs, historyDatabase).catch((err: unknown) => {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
       });

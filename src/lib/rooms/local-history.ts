@@ -50,17 +50,22 @@ export class LocalHistory {
   /**
    * The room was entered as `incarnation`: remember it for a reload, and delete what this browser
    * keeps of other incarnations of the same name (they are rooms that no longer exist). Returns
-   * the database to keep this one's history in.
+   * the database to keep this one's history in at once; `cleaned` settles when the deleting is
+   * done (nothing waits for it: the names differ, so the old lives cannot leak in meanwhile).
    */
-  async entered(roomId: string, incarnation: string | undefined): Promise<string> {
-    const keep = historyDatabaseName(roomId, incarnation);
-    if (incarnation === undefined) return keep; // nothing to tell rooms apart by: keep what there is
+  entered(roomId: string, incarnation: string | undefined): { database: string; cleaned: Promise<void> } {
+    const database = historyDatabaseName(roomId, incarnation);
+    // Without an incarnation there is nothing to tell rooms apart by: keep what there is.
+    if (incarnation === undefined) return { database, cleaned: Promise.resolve() };
     this.#storage.session?.setItem(SESSION_KEY_PREFIX + roomId, incarnation);
+    return { database, cleaned: this.#deleteOtherLives(roomId, database) };
+  }
+
+  async #deleteOtherLives(roomId: string, keep: string): Promise<void> {
     const names = await this.#storage.databaseNames().catch(() => undefined);
     const stale = (names ?? []).filter((name) => name !== keep && (name === historyDatabaseName(roomId, undefined) || name.startsWith(`${PREFIX}${roomId}/`)));
     // Best effort: a database another tab still has open is deleted once that tab lets go.
     await Promise.all(stale.map((name) => this.#storage.deleteDatabase(name).catch(() => {})));
-    return keep;
   }
 
   /** Left on purpose: a later entry in this tab is a new visit, not a reload. */
