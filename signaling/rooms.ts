@@ -97,11 +97,11 @@ export class RoomRegistry<M> {
    * Adds a member; creates the room when it does not exist, with `destroyDelay`, `keyCheck` and
    * `incarnation` (a fresh one unless given).
    */
-  add(topic: string, member: M, destroyDelay = 0, keyCheck?: string, incarnation = newIncarnation()): { created: boolean } {
+  add(topic: string, member: M, destroyDelay = 0, keyCheck?: string, incarnation?: string): { created: boolean } {
     let record = this.#rooms.get(topic);
     const created = record === undefined;
     if (!record) {
-      record = { members: new Set(), destroyDelay, keyCheck, incarnation, destroyTimer: undefined, destroyAt: 0 };
+      record = { members: new Set(), destroyDelay, keyCheck, incarnation: incarnation ?? newIncarnation(), destroyTimer: undefined, destroyAt: 0 };
       this.#rooms.set(topic, record);
       if (destroyDelay > 0) this.#delayed++;
     } else if (record.destroyTimer !== undefined) {

@@ -344,7 +344,6 @@ export class RoomClient {
         signalingUrls: () => [this.#link.url],
         password: config.password,
         peerOpts: this.#peerOpts,
-        persist: this.#persistHistory,
         createProvider: this.#createProvider,
         trace: this.#trace,
       },
@@ -386,7 +385,7 @@ export class RoomClient {
       trace('relay-entered', { roomId });
       heldByLink = presence !== null;
       // The history stored for this life of the room; other lives' copies are dropped meanwhile.
-      const historyDatabase = this.#persistHistory ? this.#history.entered(roomId, presence?.incarnation).database : '';
+      const historyDatabase = this.#persistHistory ? this.#history.entered(roomId, presence?.incarnation).database : null;
       await room.start(startReason, this.#connectTimeoutMs, historyDatabase).catch((err: unknown) => {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
       });

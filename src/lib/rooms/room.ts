@@ -43,8 +43,6 @@ export interface RoomOptions {
   password?: string;
   /** simple-peer options (ICE servers, our data-channel wrapper). */
   peerOpts: Record<string, unknown>;
-  /** Keep the room's document (chat history…) in this browser's IndexedDB [R-52]. */
-  persist: boolean;
   /** The transport that syncs the document; y-webrtc unless a test or another transport says otherwise. */
   createProvider?: CreateRoomProvider;
   /** Steps of connecting, for finding where the time goes (trace.ts); off by default. */
@@ -300,9 +298,10 @@ export class Room implements FailoverRoom {
   /**
    * Opens the provider and resolves once the relay carries this room's signaling: the state is
    * then connected(entered). Rejects (and leaves the room disconnected) if that does not happen.
+   * `historyDatabase`: the IndexedDB database that keeps this life of the room in this browser
+   * (local-history.ts) [R-52], or null to keep nothing.
    */
-  /** `historyDatabase`: where this browser keeps this life of the room (local-history.ts). */
-  async start(reason: 'entering' | 'switching', timeoutMs: number, historyDatabase: string): Promise<void> {
+  async start(reason: 'entering' | 'switching', timeoutMs: number, historyDatabase: string | null): Promise<void> {
     this.machine.set('connecting', reason);
     // This browser's stored copy loads while the relay and peers are reached, not before
     // (measured ~0.4 s off entering): Yjs merges it whenever it arrives.
@@ -516,8 +515,8 @@ export class Room implements FailoverRoom {
    * delivered when they come [R-52]. The stored copy is plain text on this device, also for
    * password rooms: the password protects what crosses the network, not this browser's disk.
    */
-  async #loadLocalHistory(database: string): Promise<void> {
-    if (!this.#options.persist || typeof indexedDB === 'undefined') return;
+  async #loadLocalHistory(database: string | null): Promise<void> {
+    if (database === null || typeof indexedDB === 'undefined') return;
     // Destroyed together with the document (y-indexeddb listens for doc.destroy()).
     const persistence = new IndexeddbPersistence(database, this.doc);
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -226,18 +226,13 @@ export class Session {
   /** Shares the screen into a room as a second stream; it ends when the browser's "stop sharing" is pressed. */
   async shareScreen(roomId: string): Promise<void> {
     await this.act(roomId, async (client) => {
-      const memberId = this.#myMemberId(roomId);
+      const memberId = this.room(roomId)?.me?.memberId;
       if (!memberId) return;
       this.#screen ??= await (await this.preload()).openScreen();
       const screen = this.#screen;
       screen.getVideoTracks()[0]?.addEventListener('ended', () => (this.#screen = null), { once: true });
       await client.publish(roomId, screen, { streamId: screenStreamId(memberId), kind: 'screen' });
     });
-  }
-
-  /** My member id in a room I am in (one per tab per room). */
-  #myMemberId(roomId: string): string | undefined {
-    return this.#client?.room(roomId)?.members.find((member) => member.isLocal)?.memberId;
   }
 
   /**
@@ -331,9 +326,13 @@ export class Session {
    * teacher's job, so a student host does not get those controls [R-60].
    */
   moderates(room: RoomView): boolean {
-    if (!room.isHost) return false;
+    return room.isHost && !this.#isStudentHostOfGroup(room);
+  }
+
+  /** A student who is host of a breakout group: the one who opened it. */
+  #isStudentHostOfGroup(room: RoomView): boolean {
     const group = this.groupOf(room.roomId);
-    return !group || group.classroom.isHost;
+    return room.isHost && group !== null && !group.classroom.isHost;
   }
 
   /**
@@ -341,9 +340,9 @@ export class Session {
    * room's host) as soon as the teacher comes to visit: the teacher can then moderate the group.
    */
   #handGroupToTeacher(room: RoomView): void {
-    const group = this.groupOf(room.roomId);
-    if (!group || group.classroom.isHost || !room.isHost) return;
-    const teacher = this.room(group.classroom.mainRoomId)?.members.find((member) => member.role === 'host');
+    if (!this.#isStudentHostOfGroup(room)) return;
+    const mainRoomId = this.groupOf(room.roomId)!.classroom.mainRoomId;
+    const teacher = this.room(mainRoomId)?.members.find((member) => member.role === 'host');
     const visiting = teacher && room.members.find((member) => !member.isLocal && member.userId === teacher.userId);
     if (visiting) void this.act(room.roomId, (client) => client.setRole(room.roomId, 'host', visiting.memberId));
   }
@@ -370,7 +369,8 @@ export class Session {
   async #publishCamera(roomId: string): Promise<void> {
     await this.media.ready();
     const room = this.room(roomId);
-    const memberId = this.#myMemberId(roomId);
+    // My member id there (one per tab per room): entering refreshed the room's view with it.
+    const memberId = room?.me?.memberId;
     const stream = room && memberId ? this.media.cloneForRoom() : null;
     if (!room || !memberId || !stream) return;
     try {
