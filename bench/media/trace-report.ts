@@ -47,12 +47,12 @@ export function traceReport(members: TracedMember[]): string {
   const at = (value: number | undefined) => (value === undefined ? undefined : value - t0);
   const lines: string[] = [];
 
-  lines.push('member | relay entered | signaling ready | entered | data conns made (as initiator) | announces held');
+  lines.push('member | relay entered | signaling ready | entered | data conns made (as initiator) | glares settled (kept own offer / gave way)');
   for (const m of ids) {
     const made = m.entries.filter((e) => e.event === 'data-conn');
     lines.push(
       `${m.name} | ${ms(at(first(m.entries, 'relay-entered')))} | ${ms(at(first(m.entries, 'signaling-ready')))} | ${ms(at(first(m.entries, 'entered')))} | ` +
-        `${made.length} (${made.filter((e) => e.initiator).length}) | ${count(m.entries, 'announce-held', () => true)}`,
+        `${made.length} (${made.filter((e) => e.initiator).length}) | ${count(m.entries, 'data-glare-kept', () => true)} / ${count(m.entries, 'data-glare-gave-way', () => true)}`,
     );
   }
 
@@ -76,7 +76,8 @@ export function traceReport(members: TracedMember[]): string {
         r.firstFrames[`cam-${p.name}`],
       ].map(at);
       const conns = count(r.entries, 'data-conn', aboutP) + count(p.entries, 'data-conn', aboutR);
-      const glares = count(r.entries, 'data-glare', aboutP) + count(p.entries, 'data-glare', aboutR);
+      // Settled by the gate (one side kept its offer), or not (data-glare: a peer that does not gate).
+      const glares = count(r.entries, 'data-glare-kept', aboutP) + count(p.entries, 'data-glare-kept', aboutR) + count(r.entries, 'data-glare', aboutP) + count(p.entries, 'data-glare', aboutR);
       const tries = count(r.entries, 'play-sent', media);
       const failures = r.entries.filter((e) => e.event === 'play-failed' && media(e)).map((e) => String(e.reason));
       lines.push(`${r.name} ← ${p.name} | ${times.map(ms).join(' | ')} | ${conns} / ${glares} | ${tries}${failures.length ? ` (${failures.join(', ')})` : ''}`);

@@ -10,8 +10,8 @@
  * Variants (--variants, run in rotating order within every round so drift hits all alike):
  *  - ours:       createRoomClient(...).enterRoom(), our relay (signaling/listen.ts, default
  *                options); members = client.room(id).members. This includes what enterRoom does
- *                before y-webrtc starts: the presence check on its own socket, loading the
- *                room's IndexedDB history, the handoff to y-webrtc.
+ *                besides y-webrtc: the presence request on its own socket (y-webrtc's
+ *                subscription waits for its answer), loading the room's IndexedDB history.
  *  - ours-no-idb: the same with persistHistory: false (no IndexedDB), to see what that costs.
  *  - raw:        a stock y-webrtc WebrtcProvider (tests/e2e/fixtures/stock-ywebrtc.ts), the
  *                same relay; members = awareness states.
@@ -20,20 +20,24 @@
  *
  * Prints one line per measurement and a table of medians. Timings are printed, never asserted.
  * Options: --members 8 --runs 5 --warmup-rounds 1 --timeout 30 --variants ours,raw,raw-stock
+ * --settle 3; --trace prints each round's steps (ours: from the client's trace; raw: socket
+ * open, first data connection open) and --trace-out FILE writes ours' raw traces (the last round).
  */
 import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { listenRelay } from '../../signaling/listen.js';
+import { TRACE_SINK, type TraceEntry } from '../media/pages.js';
 import { startStockRelay, type StockRelay } from '../../tests/support/stock-relay.js';
 // For its page globals (window.startStockClient, window.stock).
 import type {} from '../../tests/e2e/fixtures/stock-ywebrtc.js';
-import { describeLoadAtEnd, describeMachine, launchChromium, openMemberPage } from './browser.js';
+import { describeLoadAtEnd, describeMachine, launchChromium, openMemberPage, sleep } from './browser.js';
 import { median, medianAndRange } from './stats.js';
 
 declare global {
   interface Window {
     /** What one page measured: its start and when it first saw every member, on its clock. */
-    awarenessBench?: { startedAt: number; fullAt?: number; connectedAt?: number; error?: string };
+    awarenessBench?: { startedAt: number; fullAt?: number; connectedAt?: number; socketOpenAt?: number; firstPeerAt?: number; error?: string };
   }
 }
 
@@ -53,6 +57,9 @@ const { values: args } = parseArgs({
     'warmup-rounds': { type: 'string', default: '1' },
     timeout: { type: 'string', default: '30' },
     variants: { type: 'string', default: 'ours,raw,raw-stock' },
+    trace: { type: 'boolean', default: false },
+    'trace-out': { type: 'string' },
+    settle: { type: 'string', default: '3' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -64,7 +71,12 @@ if (args.help) {
   --warmup-rounds 1            rounds before those, printed but not counted (a fresh
                                Chromium's first contexts are slower)
   --timeout 30                 seconds to wait for one room to be complete
-  --variants ours,raw,raw-stock (also: ours-no-idb, ours-stock)`);
+  --variants ours,raw,raw-stock (also: ours-no-idb, ours-stock)
+  --settle 3                   seconds to wait after each measurement (closing 8 members with
+                               their peer connections keeps Chromium busy for a while; the
+                               next measurement should not pay for it)
+  --trace                      our client: per round, the median time of each step of
+                               entering (RoomClientOptions.trace)`);
   process.exit(0);
 }
 const members = Number(args.members);
@@ -72,6 +84,7 @@ const runs = Number(args.runs);
 const warmupRounds = Number(args['warmup-rounds']);
 const timeoutMs = Number(args.timeout) * 1000;
 const variants = args.variants.split(',') as VariantName[];
+const settleMs = Number(args.settle) * 1000;
 for (const name of variants) if (!(name in VARIANTS)) throw new Error(`unknown variant "${name}" (known: ${Object.keys(VARIANTS).join(', ')})`);
 
 interface Measurement {
@@ -84,6 +97,8 @@ interface Measurement {
   connectedMs: number[];
   /** How far apart the N starts were (they are sent together, but one at a time). */
   startSpreadMs: number;
+  /** With --trace: each step of entering, median over the members (ms). */
+  steps?: string;
   failures: string[];
 }
 
@@ -121,8 +136,64 @@ function startRaw(page: Page, roomId: string, relayUrl: string, count: number, u
       awareness.on('change', () => {
         if (bench.fullAt === undefined && awareness.getStates().size >= n) bench.fullAt = Date.now();
       });
+      // For --trace: the relay socket open, and the first data connection up.
+      const provider = window.stock!.provider;
+      const socket = provider.signalingConns[0];
+      if (socket.connected) bench.socketOpenAt = Date.now();
+      else socket.once('connect', () => (bench.socketOpenAt ??= Date.now()));
+      // 'peers' tells of a connection created; its simple-peer says when it is open.
+      type Conns = Map<string, { peer: { connected: boolean; once(event: 'connect', listener: () => void): void } }>;
+      provider.on('peers', () => {
+        for (const conn of (provider.room as unknown as { webrtcConns: Conns }).webrtcConns.values()) {
+          if (conn.peer.connected) bench.firstPeerAt ??= Date.now();
+          else conn.peer.once('connect', () => (bench.firstPeerAt ??= Date.now()));
+        }
+      });
     },
     [roomId, relayUrl, count, userId] as const,
+  );
+}
+
+/**
+ * The steps of entering our client traces (client.ts), each as "step median" over the members,
+ * then entered → full view: where the time to "all see all" goes.
+ */
+function enteringSteps(traces: TraceEntry[][], results: NonNullable<Window['awarenessBench']>[]): string {
+  const marks = ['enter', 'relay-entered', 'signaling-ready', 'entered'];
+  const parts: string[] = [];
+  for (let i = 1; i < marks.length; i++) {
+    const gaps = traces.flatMap((entries) => {
+      const from = entries.find((e) => e.event === marks[i - 1]);
+      const to = entries.find((e) => e.event === marks[i]);
+      return from && to ? [to.at - from.at] : [];
+    });
+    parts.push(`${marks[i - 1]}→${marks[i]} ${Math.round(median(gaps))}`);
+  }
+  const firstData = traces.flatMap((entries, i) => {
+    const entered = entries.find((e) => e.event === 'entered');
+    const connected = entries.find((e) => e.event === 'data-connected');
+    const full = results[i].fullAt;
+    return entered && connected && full ? [{ connected: connected.at - entered.at, full: full - entered.at }] : [];
+  });
+  parts.push(`entered→first data connection ${Math.round(median(firstData.map((d) => d.connected)))}`);
+  parts.push(`entered→full view ${Math.round(median(firstData.map((d) => d.full)))}`);
+  return parts.join(', ');
+}
+
+/** The same for a stock provider: its socket open, then its first data connection, then full view. */
+function stockSteps(results: NonNullable<Window['awarenessBench']>[]): string {
+  type Result = NonNullable<Window['awarenessBench']>;
+  const gap = (from: (r: Result) => number | undefined, to: (r: Result) => number | undefined) => {
+    const gaps = results.flatMap((r) => {
+      const [a, b] = [from(r), to(r)];
+      return a !== undefined && b !== undefined ? [b - a] : [];
+    });
+    return Math.round(median(gaps));
+  };
+  const open = (r: Result) => r.socketOpenAt;
+  return (
+    `start→socket open ${gap((r) => r.startedAt, open)}, socket open→first data connection ${gap(open, (r) => r.firstPeerAt)}, ` +
+    `socket open→full view ${gap(open, (r) => r.fullAt)}`
   );
 }
 
@@ -133,9 +204,23 @@ async function measure(browser: Browser, origin: string, relayUrls: Record<'ours
   try {
     const userIds = pages.map((_, i) => `m${i}`);
     if (client === 'ours') {
-      await Promise.all(pages.map((page, i) => page.evaluate(([id, url, persist]) => window.startClient(id, id, url, { persistHistory: persist }), [userIds[i], relayUrls[relay], persist] as const)));
+      // The trace sink is the page's own function, added as plain script (bench/media/pages.ts).
+      if (args.trace) await Promise.all(pages.map((page) => page.addScriptTag({ content: TRACE_SINK })));
+      await Promise.all(
+        pages.map((page, i) =>
+          page.evaluate(
+            ([id, url, persist]) => {
+              const sink = (window as { traceSink?: NonNullable<Parameters<Window['startClient']>[3]>['trace'] }).traceSink;
+              window.startClient(id, id, url, { persistHistory: persist, ...(sink ? { trace: sink } : {}) });
+            },
+            [userIds[i], relayUrls[relay], persist] as const,
+          ),
+        ),
+      );
     }
-    // Everything above is setup; from here on the pages time themselves.
+    // Everything above is setup (8 fresh pages compiling their scripts): let it finish first.
+    await sleep(Math.min(settleMs, 1000));
+    // From here on the pages time themselves.
     await Promise.all(pages.map((page, i) => (client === 'ours' ? startOurs(page, roomId, members) : startRaw(page, roomId, relayUrls[relay], members, userIds[i]))));
     const failures: string[] = [];
     await Promise.all(
@@ -146,6 +231,9 @@ async function measure(browser: Browser, origin: string, relayUrls: Record<'ours
       ),
     );
     const results = await Promise.all(pages.map((page) => page.evaluate(() => window.awarenessBench!)));
+    const traces = args.trace && client === 'ours' ? await Promise.all(pages.map((page) => page.evaluate(() => window.trace ?? []))) : [];
+    if (traces.length && args['trace-out']) writeFileSync(args['trace-out'], JSON.stringify(traces.map((entries, i) => ({ startedAt: results[i].startedAt, fullAt: results[i].fullAt, entries })), null, 1));
+    const rawSteps = args.trace && client === 'raw' ? stockSteps(results) : undefined;
     for (const [i, r] of results.entries()) if (r.error) failures.push(`${userIds[i]}: ${r.error}`);
     const starts = results.map((r) => r.startedAt);
     const fulls = results.flatMap((r) => (r.fullAt === undefined ? [] : [r.fullAt]));
@@ -156,6 +244,7 @@ async function measure(browser: Browser, origin: string, relayUrls: Record<'ours
       perMemberMs: results.flatMap((r) => (r.fullAt === undefined ? [] : [r.fullAt - r.startedAt])),
       connectedMs: results.flatMap((r) => (r.connectedAt === undefined ? [] : [r.connectedAt - r.startedAt])),
       startSpreadMs: Math.max(...starts) - Math.min(...starts),
+      steps: traces.length ? enteringSteps(traces, results) : rawSteps,
       failures,
     };
   } finally {
@@ -178,11 +267,13 @@ async function main(): Promise<void> {
       const order = variants.map((_, i) => variants[(i + Math.max(run, 0)) % variants.length]);
       for (const variant of order) {
         const m = await measure(browser, origin, relayUrls, variant);
+        await sleep(settleMs);
         if (run >= 0) all.push(m);
         console.log(
           `  ${run < 0 ? 'warm-up' : `round ${run + 1}`} ${variant.padEnd(11)} all see all: ${m.allSeeAllMs === null ? 'INCOMPLETE' : `${m.allSeeAllMs} ms`}, ` +
             `per member median ${Math.round(median(m.perMemberMs))} ms, starts spread over ${m.startSpreadMs} ms` +
             (m.connectedMs.length ? `, connected(entered) after ${Math.round(median(m.connectedMs))} ms (median)` : '') +
+            (m.steps ? `\n    steps (ms, median): ${m.steps}` : '') +
             (m.failures.length ? `\n    ${m.failures.join('\n    ')}` : ''),
         );
       }

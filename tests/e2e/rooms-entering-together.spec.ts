@@ -5,15 +5,15 @@ import { expectVideoPlaying } from './support/media';
 
 /**
  * Members who enter a room at the same moment (a class starting, everyone back after an outage)
- * connect their data once per pair, one side offering (src/lib/rooms/announce-gate.ts). Without
- * the gate both sides of a pair offer ("glare") whenever their announces cross at the relay: in
- * a password room, where sealing the announce lets both members subscribe before either
- * announces, that happened in every one of three runs of the test below with six members, and a
- * pair that glares can end dead for the 8–14 s stuck-connections.ts waits. In a room without a
- * password the announce follows the subscription at once, so crossing is rare at entry; that
- * test checks the gate's plain path. Read from the clients' trace (RoomClientOptions.trace):
- * each `data-conn` is one y-webrtc connection created, as initiator or not, and `data-glare` an
- * offer that met one of ours.
+ * end with one data connection per pair (src/lib/rooms/announce-gate.ts). Both sides of a pair
+ * offer ("glare") whenever their announces cross at the relay, and left to y-webrtc a pair that
+ * glares can end dead for the 8–14 s stuck-connections.ts waits (six members in a password room,
+ * where announces used to cross: 3 of 3 runs). The gate settles it: the smaller peer id keeps
+ * its offer, the larger gives way. A member's announce follows its subscription at once, so
+ * crossing is rare at entry; the last tests make every announce slow, so that every pair
+ * crosses. Read from the clients' trace (RoomClientOptions.trace): each `data-conn` is one
+ * y-webrtc connection created, as initiator or not; `data-glare-gave-way` one discarded to
+ * settle glare; `data-glare` an offer that met one of ours and was not settled.
  */
 
 test.afterEach(async ({ browser }) => {
@@ -74,29 +74,46 @@ const seenCount = (page: Page, roomId: string) => page.evaluate((id) => window.c
 async function dataConnections(pages: Page[]) {
   const traces = await Promise.all(pages.map((page) => page.evaluate(() => (window as Traced).trace ?? [])));
   const peerIds = traces.map((trace) => trace.find((entry) => entry.event === 'data-peer-id')!.peer!);
-  const pairs: { pair: string; made: string[]; glares: number }[] = [];
+  const pairs: { pair: string; made: string[]; gaveWay: string[]; unsettled: number }[] = [];
   for (let a = 0; a < pages.length; a++) {
     for (let b = a + 1; b < pages.length; b++) {
       const made = [
         ...traces[a].filter((e) => e.event === 'data-conn' && e.peer === peerIds[b]).map((e) => (e.initiator ? `${a} offers` : `${a} answers`)),
         ...traces[b].filter((e) => e.event === 'data-conn' && e.peer === peerIds[a]).map((e) => (e.initiator ? `${b} offers` : `${b} answers`)),
       ].sort();
-      const glares = traces[a].filter((e) => e.event === 'data-glare' && e.peer === peerIds[b]).length + traces[b].filter((e) => e.event === 'data-glare' && e.peer === peerIds[a]).length;
-      pairs.push({ pair: `${a}-${b}`, made, glares });
+      const count = (at: number, other: number, event: string) => traces[at].filter((e) => e.event === event && e.peer === peerIds[other]).length;
+      // Who gave way in a glare: the larger peer id, always.
+      const gaveWay = [...Array(count(a, b, 'data-glare-gave-way')).fill(peerIds[a] > peerIds[b] ? `${a} (larger)` : `${a} (smaller)`), ...Array(count(b, a, 'data-glare-gave-way')).fill(peerIds[b] > peerIds[a] ? `${b} (larger)` : `${b} (smaller)`)];
+      pairs.push({ pair: `${a}-${b}`, made, gaveWay, unsettled: count(a, b, 'data-glare') + count(b, a, 'data-glare') });
     }
   }
   return pairs;
 }
 
-/** What every pair should show: one connection each side, the smaller peer id offering (we do not know which that is). */
-function expectOnePerPair(pairs: Awaited<ReturnType<typeof dataConnections>>): void {
-  for (const { pair, made, glares } of pairs) {
+/**
+ * What every pair should show: one connection each side, one offering and one answering; plus,
+ * where the two offered at once, the larger peer id's offer, discarded. Returns how many pairs
+ * glared.
+ */
+function expectOnePerPair(pairs: Awaited<ReturnType<typeof dataConnections>>): number {
+  let glared = 0;
+  for (const { pair, made, gaveWay, unsettled } of pairs) {
     const [a, b] = pair.split('-');
-    expect({ pair, made, glares }).toEqual({ pair, made: made.includes(`${a} offers`) ? [`${a} offers`, `${b} answers`] : [`${a} answers`, `${b} offers`], glares: 0 });
+    const answering = made.find((entry) => entry.endsWith('answers'))?.split(' ')[0];
+    const offering = answering === a ? b : a;
+    const discarded = gaveWay.length === 1 ? [`${answering} offers`] : [];
+    expect({ pair, made, gaveWay: gaveWay.map((who) => who.split(' ')[1]), unsettled }).toEqual({
+      pair,
+      made: [`${offering} offers`, `${answering} answers`, ...discarded].sort(),
+      gaveWay: gaveWay.length === 1 ? ['(larger)'] : [],
+      unsettled: 0,
+    });
+    glared += gaveWay.length;
   }
+  return glared;
 }
 
-test('[R-51] six members entering at the same moment see each other, with one data connection per pair, one side offering', async ({ browser }) => {
+test('[R-51] six members entering at the same moment see each other, with one data connection per pair', async ({ browser }) => {
   const room = uniqueRoom('together');
   const pages = await Promise.all(['ann', 'ben', 'cat', 'dan', 'eve', 'fay'].map((id) => openTracedMember(browser, id, false)));
   await enterTogether(pages, room);
@@ -104,7 +121,33 @@ test('[R-51] six members entering at the same moment see each other, with one da
   expectOnePerPair(await dataConnections(pages));
 });
 
-test('[R-51][R-41] the same in a password room (where announces cross), whose signaling the gate opens with the room key', async ({ browser }) => {
+/**
+ * Every relay `publish` a page sends (y-webrtc's announce and signals) leaves 400 ms late, in
+ * order: members entering together are all subscribed before any announce arrives, so each
+ * pair hears both announces and both sides offer.
+ */
+async function slowPublishes(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      if (typeof data === 'string' && data.startsWith('{"type":"publish"')) setTimeout(() => send.call(this, data), 400);
+      else send.call(this, data);
+    };
+  });
+}
+
+for (const password of ['', 'open sesame']) {
+  test(`[R-51]${password ? '[R-41]' : ''} announces crossing at the relay${password ? ' in a password room' : ''}: every pair offers both ways, and settles on one connection`, async ({ browser }) => {
+    const room = uniqueRoom('together-crossing');
+    const pages = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((id) => openTracedMember(browser, id, false)));
+    await Promise.all(pages.map(slowPublishes));
+    await enterTogether(pages, room, password || undefined);
+    for (const page of pages) await expect.poll(() => seenCount(page, room), { timeout: 20_000 }).toBe(4);
+    expect(expectOnePerPair(await dataConnections(pages))).toBe(6);
+  });
+}
+
+test('[R-51][R-41] six members entering a password room at once, whose signaling the gate opens with the room key', async ({ browser }) => {
   const room = uniqueRoom('together-locked');
   const pages = await Promise.all(['ann', 'ben', 'cat', 'dan', 'eve', 'fay'].map((id) => openTracedMember(browser, id, false)));
   await enterTogether(pages, room, 'open sesame');

@@ -71,6 +71,23 @@ describe('create and join with the presence extension [R-11][R-12]', () => {
     expect(results.sort()).toEqual([ErrorCode.ROOM_ALREADY_EXISTS, undefined].sort());
   });
 
+  it('[R-10][R-4] enterRoom: the room reaches the relay only after the relay let the member in, so whoever enters an empty room is its host', async () => {
+    // enterRoom starts the provider alongside the presence request (subscription-hold.ts); a
+    // subscription arriving first would make the room exist, and its creator a plain member.
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
+    const carol = world.tabs.open('carol', { relay });
+
+    await alice.client.enterRoom({ roomId: 'solo' });
+    expect(alice.client.room('solo')?.members.map((m) => `${m.userId}:${m.role}`)).toEqual(['alice:host']);
+
+    // Two at once into another empty room: exactly one creates it.
+    await Promise.all([bob.client.enterRoom({ roomId: 'pair' }), carol.client.enterRoom({ roomId: 'pair' })]);
+    const roles = bob.client.room('pair')!.members.map((m) => m.role).sort();
+    expect(roles).toEqual(['host', 'interactor']);
+    expect(carol.members('pair')).toEqual(['bob', 'carol']);
+  });
+
   it('[R-41] a wrong password: WRONG_PASSWORD, disconnected(wrong-password), and nothing of the room seen', async () => {
     vi.useRealTimers(); // the password check is real PBKDF2 work, not timers
     const alice = world.tabs.open('alice', { relay });

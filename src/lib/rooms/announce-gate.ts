@@ -1,37 +1,53 @@
 /**
- * One side of each pair starts the data connection, so two members never offer to each other
- * at once ("glare").
+ * Two members who offer to each other at once ("glare") end with one working connection, never
+ * a dead pair.
  *
  * y-webrtc 10.3 starts a connection, as initiator, to every peer whose `announce` it hears, and
- * a member announces itself to the whole room when it enters. So when two members enter at the
- * same moment each hears the other and both offer. y-webrtc's answer to that (a random token
- * per offer; the smaller one is answered) leaves the pair dead often enough to matter: the side
- * that answers does so from its initiator peer, whose own data channel is the one it sends on,
- * while the other listens on its own — nothing ever arrives either way. stuck-connections.ts
- * gives such a pair up after 8–14 s; a 6-member room entered at once measured 47 s before every
- * video played.
+ * a member announces itself to the whole room when it enters. Usually the member already in the
+ * room hears the newcomer and offers: one offer per pair. But when two announces cross at the
+ * relay (two members entering at the same moment; in a password room, where sealing the
+ * announce lets both subscribe before either announces, nearly always), each hears the other
+ * and both offer. y-webrtc's answer to that (a random token per offer; the smaller one is
+ * answered) leaves the pair dead often enough to matter: the side that answers does so from its
+ * initiator peer, whose own data channel is the one it sends on, while the other listens on its
+ * own — nothing ever arrives either way. stuck-connections.ts gives such a pair up after
+ * 8–14 s; a 6-member room entered at once measured 47 s before every video played.
  *
- * So y-webrtc's announces pass through this gate first (without changing y-webrtc: the tab's
- * signaling socket is a lib0 Observable, and its `emit` is wrapped so the gate sees a relay
- * message before y-webrtc's listener does). Of each pair, the member with the smaller
- * y-webrtc peer id offers (peer ids are random UUIDs, so it is a fair coin, and both ends
- * compute the same one):
- * - an announce from a peer this member offers to goes to y-webrtc, which offers;
- * - an announce from a peer that offers to this member is held back, and if there is no
- *   connection with that peer yet, this member announces itself to that peer alone (`to`; a
- *   y-webrtc peer ignores announces addressed to another), which makes that peer offer. It
- *   works the same whether the other entered long before (it never hears an announce from this
- *   member otherwise) or at the same moment (it already offers; the extra announce is ignored
- *   because y-webrtc keeps one connection per peer).
- * Only broadcast announces are answered that way, never one addressed to this member, so two
- * clients that disagree (a stock y-webrtc one, which offers to whoever announces) cannot keep
- * answering each other; with those, y-webrtc's own glare handling still applies.
+ * So the relay's messages for a room pass through this gate before y-webrtc sees them (without
+ * changing y-webrtc: the tab's signaling socket is a lib0 Observable, and its `emit` is wrapped
+ * so the gate sees a relay message before y-webrtc's listener does). Announces pass. An offer
+ * from a peer we are offering to ourselves (ours not yet answered) is glare, settled the same
+ * way at both ends by the two y-webrtc peer ids (random UUIDs, so a fair coin), as WebRTC's
+ * "perfect negotiation" does:
+ * - the smaller id keeps its offer: the other's offer is dropped, and so are the ICE
+ *   candidates that follow it, until the other's answer (to our offer) arrives;
+ * - the larger id gives way: its own unanswered connection is discarded first (quietly:
+ *   y-webrtc does not hear of it, so it neither forgets the peer nor announces again), then the
+ *   offer reaches y-webrtc, which answers it from a fresh connection.
+ * A peer that does not gate (stock y-webrtc) settles glare its own way; with those, y-webrtc's
+ * handling applies as before.
+ *
+ * (The gate used to let only the smaller id offer, holding back announces from a larger peer and
+ * inviting it instead: one more relay trip for half of the pairs, about 0.2 s in the 8-member
+ * awareness benchmark; BENCHMARKS.md "Room client".)
  *
  * In a password room the payloads are sealed with the room key (signaling-wire.ts): opening
  * them takes a promise, so that room's messages queue up and reach y-webrtc in their order.
  */
 import type { Trace } from './trace.js';
-import { openSignalingData, sealSignalingData, type SignalingData } from './signaling-wire.js';
+import { openSignalingData, type SignalingData } from './signaling-wire.js';
+
+/** y-webrtc's WebrtcConn, as far as the gate uses it. */
+export interface WebrtcConnLike {
+  /** The data channel is open. */
+  connected?: boolean;
+  /** Its simple-peer. */
+  peer?: {
+    initiator?: boolean;
+    removeAllListeners?(event: string): unknown;
+    destroy?(): void;
+  };
+}
 
 /** y-webrtc's Room (`provider.room`), as far as the gate reads it. */
 export interface YWebrtcRoomLike {
@@ -39,7 +55,7 @@ export interface YWebrtcRoomLike {
   readonly peerId: string;
   /** The room key (a password room) or null. */
   readonly key: CryptoKey | null;
-  readonly webrtcConns: Map<string, { peer?: { initiator?: boolean } }>;
+  readonly webrtcConns: Map<string, WebrtcConnLike>;
   /** Peers in this browser, reached over BroadcastChannel: y-webrtc ignores their signaling. */
   readonly bcConns: Set<string>;
 }
@@ -47,7 +63,6 @@ export interface YWebrtcRoomLike {
 /** y-webrtc's SignalingConn (a lib0 WebsocketClient), as far as the gate uses it. */
 export interface GateableSocket {
   emit(name: string, args: unknown[]): void;
-  send(message: unknown): void;
 }
 
 /** The relay message that carries a topic's payloads. */
@@ -57,34 +72,38 @@ interface Publish {
   data: unknown;
 }
 
-/** Which end of a pair offers: the smaller peer id. */
-export function offersTo(localPeerId: string, remotePeerId: string): boolean {
+/** Of two members offering to each other at once, whose offer stands: the smaller peer id's. */
+export function keepsOwnOffer(localPeerId: string, remotePeerId: string): boolean {
   return localPeerId < remotePeerId;
 }
 
 /**
  * What to do with a payload on a room's topic:
  * - `pass`: y-webrtc handles it as it would;
- * - `hold`: an announce from a peer that offers to us: y-webrtc must not offer back;
- * - `hold-and-invite`: the same, and there is no connection with that peer yet: announce
- *   ourselves to it.
+ * - `drop`: glare where our offer stands: y-webrtc must see neither their offer nor the ICE
+ *   candidates of it;
+ * - `give-way`: glare where their offer stands: our unanswered connection goes first.
+ *
+ * `ignoring`: peers whose offer we dropped and whose answer to ours has not come yet.
  */
-export type Verdict = 'pass' | 'hold' | 'hold-and-invite';
-
-export function judge(room: Pick<YWebrtcRoomLike, 'peerId' | 'webrtcConns' | 'bcConns'>, data: SignalingData | null): Verdict {
-  if (data === null || data.type !== 'announce' || typeof data.from !== 'string') return 'pass';
-  const from = data.from;
-  // Our own announce echoed by the relay, one for someone else, one from this browser:
-  // y-webrtc ignores those anyway.
-  if (from === room.peerId || (data.to !== undefined && data.to !== room.peerId) || room.bcConns.has(from)) return 'pass';
-  if (offersTo(room.peerId, from)) return 'pass';
-  if (data.to !== undefined || room.webrtcConns.has(from)) return 'hold';
-  return 'hold-and-invite';
+export function judge(room: Pick<YWebrtcRoomLike, 'peerId' | 'webrtcConns' | 'bcConns'>, data: SignalingData | null, ignoring: ReadonlySet<string> = new Set()): Verdict {
+  if (data === null || data.type !== 'signal' || typeof data.from !== 'string' || data.to !== room.peerId || room.bcConns.has(data.from)) return 'pass';
+  const kind = data.signal?.type;
+  if (kind === 'candidate') return ignoring.has(data.from) ? 'drop' : 'pass';
+  if (kind !== 'offer') return 'pass';
+  const ours = room.webrtcConns.get(data.from);
+  const glare = ours?.peer?.initiator === true && ours.connected !== true;
+  if (!glare) return 'pass';
+  return keepsOwnOffer(room.peerId, data.from) ? 'drop' : 'give-way';
 }
+
+export type Verdict = 'pass' | 'drop' | 'give-way';
 
 interface Gated {
   room: YWebrtcRoomLike;
   trace: Trace;
+  /** Peers whose glaring offer was dropped, until their answer to ours. */
+  ignoring: Set<string>;
   /** Payloads of a password room wait their turn here (opening one takes a promise). */
   queue: Promise<void>;
 }
@@ -93,9 +112,9 @@ interface Gated {
 const gatedRooms = new Map<string, Gated>();
 const gatedSockets = new WeakSet<GateableSocket>();
 
-/** From now on, announces on this room's topic go through the gate (on every gated socket). */
+/** From now on, signaling on this room's topic goes through the gate (on every gated socket). */
 export function gateRoom(room: YWebrtcRoomLike, trace: Trace): void {
-  gatedRooms.set(room.name, { room, trace, queue: Promise.resolve() });
+  gatedRooms.set(room.name, { room, trace, ignoring: new Set(), queue: Promise.resolve() });
 }
 
 export function ungateRoom(room: YWebrtcRoomLike): void {
@@ -116,8 +135,7 @@ export function isYWebrtcRoom(room: unknown): room is YWebrtcRoomLike {
 }
 
 export function isGateableSocket(socket: unknown): socket is GateableSocket {
-  const candidate = socket as Partial<GateableSocket> | null;
-  return typeof candidate?.emit === 'function' && typeof candidate.send === 'function';
+  return typeof (socket as Partial<GateableSocket> | null)?.emit === 'function';
 }
 
 /**
@@ -134,37 +152,48 @@ export function gateSocket(socket: GateableSocket): void {
     if (!gated) return emit(name, args);
     const deliver = () => emit(name, args);
     if (!gated.room.key) {
-      admit(socket, gated, message!.data as SignalingData, deliver);
+      admit(gated, message!.data as SignalingData, deliver);
       return;
     }
     gated.queue = gated.queue
-      .then(async () => admit(socket, gated, await openSignalingData(message!.data, gated.room.key), deliver))
+      .then(async () => admit(gated, await openSignalingData(message!.data, gated.room.key), deliver))
       .catch((error: unknown) => console.warn(`signaling message on ${gated.room.name} dropped:`, error));
   };
 }
 
-function admit(socket: GateableSocket, gated: Gated, data: SignalingData | null, deliver: () => void): void {
-  const { room, trace } = gated;
-  const verdict = judge(room, typeof data === 'object' ? data : null);
-  if (verdict === 'pass') {
-    traceSignal(gated, data);
-    deliver();
+function admit(gated: Gated, data: SignalingData | null, deliver: () => void): void {
+  const { room, trace, ignoring } = gated;
+  const verdict = judge(room, typeof data === 'object' ? data : null, ignoring);
+  const from = data?.from as string;
+  const kind = data?.signal?.type;
+  if (verdict === 'drop') {
+    if (kind === 'offer') {
+      ignoring.add(from);
+      trace('data-glare-kept', { roomId: room.name, peer: from });
+    }
     return;
   }
-  const from = data!.from as string;
-  trace('announce-held', { roomId: room.name, peer: from, invite: verdict === 'hold-and-invite' });
-  if (verdict === 'hold-and-invite') void invite(socket, room, from);
+  if (verdict === 'give-way') {
+    discardConnection(room, from);
+    trace('data-glare-gave-way', { roomId: room.name, peer: from });
+  }
+  // Their answer to our offer, or a new offer of theirs: what follows belongs to it.
+  if (kind === 'answer' || kind === 'offer') ignoring.delete(from);
+  traceSignal(gated, data);
+  deliver();
 }
 
-/** Announces this member to one peer only: that peer offers (it has the smaller id). */
-async function invite(socket: GateableSocket, room: YWebrtcRoomLike, to: string): Promise<void> {
-  try {
-    const data = await sealSignalingData({ type: 'announce', from: room.peerId, to }, room.key);
-    socket.send({ type: 'publish', topic: room.name, data });
-  } catch (error) {
-    // Sealing failed (a crypto error): the peer still offers when it hears our next announce.
-    console.warn(`announce to a peer of ${room.name} not sent:`, error);
-  }
+/**
+ * Closes our connection to a peer without y-webrtc hearing of it: its `close` handler would
+ * forget the peer by id (by then the fresh connection answering the peer's offer) and
+ * announce us to the whole room again.
+ */
+function discardConnection(room: YWebrtcRoomLike, peerId: string): void {
+  const conn = room.webrtcConns.get(peerId);
+  room.webrtcConns.delete(peerId);
+  conn?.peer?.removeAllListeners?.('close');
+  conn?.peer?.removeAllListeners?.('error');
+  conn?.peer?.destroy?.();
 }
 
 function traceSignal({ room, trace }: Gated, data: SignalingData | null): void {
@@ -176,8 +205,8 @@ function traceSignal({ room, trace }: Gated, data: SignalingData | null): void {
   }
   const kind = data.signal?.type;
   if (kind !== 'offer' && kind !== 'answer') return;
-  // An offer to a connection of ours that offered too: the glare the gate exists to prevent
-  // (still possible with a peer that does not gate, e.g. stock y-webrtc).
+  // An offer to a connection of ours that offered too and is already answered: glare the gate
+  // does not settle (a peer that does not gate, e.g. stock y-webrtc).
   const glare = kind === 'offer' && room.webrtcConns.get(data.from)?.peer?.initiator === true;
   trace(glare ? 'data-glare' : `data-${kind}-in`, { roomId: room.name, peer: data.from });
 }

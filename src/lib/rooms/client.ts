@@ -380,17 +380,29 @@ export class RoomClient {
     const trace = this.#trace;
     try {
       trace('enter', { roomId });
-      const keyCheck = await passwordKeyCheck(config.password, roomId);
-      const presence = await this.#checkPresence(roomId, mode, destroyDelay, keyCheck);
-      trace('relay-entered', { roomId });
-      heldByLink = presence !== null;
+      const keyCheck = passwordKeyCheck(config.password, roomId);
+      const presence = keyCheck.then((check) => this.#checkPresence(roomId, mode, destroyDelay, check));
+      // create/join: nothing of the room leaves this client before the relay said yes (another
+      // tab of this browser would see the member come and go over BroadcastChannel). enter: the
+      // provider's socket connects alongside the presence request; its subscription waits for
+      // the answer (room.start).
+      if (mode !== 'any') await presence;
       // The history stored for this life of the room; other lives' copies are dropped meanwhile.
-      const historyDatabase = this.#persistHistory ? this.#history.entered(roomId, presence?.incarnation).database : null;
-      await room.start(startReason, this.#connectTimeoutMs, historyDatabase).catch((err: unknown) => {
+      const admission = presence.then((entered) => ({
+        historyDatabase: this.#persistHistory ? this.#history.entered(roomId, entered?.incarnation).database : null,
+      }));
+      const started = room.start(startReason, this.#connectTimeoutMs, admission);
+      started.catch(() => {});
+      // A refusal (room not found, wrong password, …) is the error to report, not what it
+      // did to start().
+      const entered = await presence;
+      heldByLink = entered !== null;
+      trace('relay-entered', { roomId });
+      await started.catch((err: unknown) => {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
       });
       trace('signaling-ready', { roomId, memberId: room.localMemberId });
-      if (presence?.created) room.claimHost();
+      if (entered?.created) room.claimHost();
       if (heldByLink) {
         await room.subscribed();
         this.#link.leave(roomId);
@@ -402,7 +414,7 @@ export class RoomClient {
       trace('entered', { roomId });
       // From now on the room follows the link from relay to relay, entering presence again
       // the way it was entered [R-73].
-      if (room.canFailover) this.#failover.add(room, presence ? { destroyDelay: presence.destroyDelay, keyCheck, incarnation: presence.incarnation } : null);
+      if (room.canFailover) this.#failover.add(room, entered ? { destroyDelay: entered.destroyDelay, keyCheck: await keyCheck, incarnation: entered.incarnation } : null);
       return this.#snapshot(room);
     } catch (err) {
       this.#media.leave(roomId);

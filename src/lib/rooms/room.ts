@@ -28,6 +28,7 @@ import { createWebrtcProvider, type CreateRoomProvider, type RoomProvider, type 
 import { isSwitchable, pauseSocket, pointAt, whenSocketConnected } from './signaling-switch.js';
 import { gateRoom, gateSocket, isGateableSocket, isYWebrtcRoom, ungateRoom } from './announce-gate.js';
 import { traceDataConnections } from './data-connection-trace.js';
+import { holdSubscription } from './subscription-hold.js';
 import { NO_TRACE, type Trace } from './trace.js';
 import type { FailoverRoom } from './relay-failover.js';
 
@@ -298,14 +299,15 @@ export class Room implements FailoverRoom {
   /**
    * Opens the provider and resolves once the relay carries this room's signaling: the state is
    * then connected(entered). Rejects (and leaves the room disconnected) if that does not happen.
-   * `historyDatabase`: the IndexedDB database that keeps this life of the room in this browser
-   * (local-history.ts) [R-52], or null to keep nothing.
+   *
+   * `admission`: the relay's answer to this member entering (the presence request, client.ts).
+   * Until it resolves, the provider's socket connects but nothing about the room is sent
+   * (subscription-hold.ts); it names the IndexedDB database that keeps this life of the room in
+   * this browser (local-history.ts) [R-52], or null to keep nothing. If it rejects, start()
+   * rejects with its error.
    */
-  async start(reason: 'entering' | 'switching', timeoutMs: number, historyDatabase: string | null): Promise<void> {
+  async start(reason: 'entering' | 'switching', timeoutMs: number, admission: Promise<{ historyDatabase: string | null }>): Promise<void> {
     this.machine.set('connecting', reason);
-    // This browser's stored copy loads while the relay and peers are reached, not before
-    // (measured ~0.4 s off entering): Yjs merges it whenever it arrives.
-    const history = this.#loadLocalHistory(historyDatabase);
     const createProvider = this.#options.createProvider ?? createWebrtcProvider;
     const provider = createProvider(this.roomId, this.doc, {
       signaling: this.#options.signalingUrls(),
@@ -314,16 +316,35 @@ export class Room implements FailoverRoom {
       peerOpts: this.#options.peerOpts,
     });
     this.#provider = provider;
+    // Before anything else: y-webrtc subscribes on its next microtask (once its room key is ready).
+    const holds = provider.signalingConns.map((socket) => holdSubscription(socket, this.roomId));
+    const awareness = provider.awareness;
+    const admitted = admission.then(
+      ({ historyDatabase }) => {
+        if (this.#provider !== provider) {
+          // Stopped meanwhile: nothing of it may reach the relay now.
+          for (const hold of holds) hold.drop();
+          return;
+        }
+        // The member appears (to itself first: memberJoined) only once the relay let it in.
+        awareness.setLocalState({ user: this.#options.user, role: this.#options.role, joinedAt: Date.now(), attributes: {} } satisfies AwarenessState);
+        this.#recordLocal();
+        for (const hold of holds) hold.release();
+        // This browser's stored copy loads while peers are reached, not before (measured
+        // ~0.4 s off entering): Yjs merges it whenever it arrives.
+        return this.#loadLocalHistory(historyDatabase);
+      },
+      (error: unknown) => {
+        for (const hold of holds) hold.drop();
+        throw error;
+      },
+    );
     // The tab's socket for this relay may be one a failover paused (relay-failover.ts).
     if (isSwitchable(provider)) for (const socket of provider.signalingConns) socket.connect();
     this.#gateAnnounces(provider);
-    const awareness = provider.awareness;
     awareness.on('change', this.#onAwarenessChange);
-    const state: AwarenessState = { user: this.#options.user, role: this.#options.role, joinedAt: Date.now(), attributes: {} };
-    awareness.setLocalState(state);
-    this.#recordLocal();
     this.#ticker = setInterval(this.#tick, TICK_MS);
-    await Promise.all([this.#signalingReady(provider, timeoutMs), history]);
+    await Promise.all([this.#signalingReady(provider, timeoutMs), admitted]);
     // A ban already in the document (this browser's stored copy) raises no change event later,
     // when peers sync the same ban: judge it now that the local member exists [R-40].
     this.#onModeration();

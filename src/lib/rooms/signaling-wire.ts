@@ -1,16 +1,14 @@
 /**
  * y-webrtc 10.3's signaling payloads as they travel in a relay `publish` (the `data` field), so
- * that announce-gate.ts can read and write them from our side: a plain JSON object in a room
+ * that announce-gate.ts can read them from our side: a plain JSON object in a room
  * without a password; with one, the object encoded with lib0's `writeAny`, sealed with the
  * room's AES-GCM key (y-webrtc's `room.key`) as lib0 varString "AES-GCM" + varUint8Array IV +
  * varUint8Array ciphertext, and sent as base64 (y-webrtc src/crypto.js, encryptJson/decryptJson).
  */
-import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
-import { fromBase64, toBase64 } from 'lib0/buffer';
+import { fromBase64 } from 'lib0/buffer';
 
 const ALGORITHM = 'AES-GCM';
-const IV_BYTES = 12;
 
 /** What a y-webrtc peer signals: `announce` (to all, or `to` one peer) or `signal` (`to` one peer). */
 export interface SignalingData {
@@ -36,18 +34,4 @@ export async function openSignalingData(data: unknown, key: CryptoKey | null): P
     // Peer input: a payload sealed with another key, or garbage, is simply not ours to read.
     return null;
   }
-}
-
-/** The payload y-webrtc would publish for `value`. */
-export async function sealSignalingData(value: Record<string, string>, key: CryptoKey | null): Promise<unknown> {
-  if (!key) return value;
-  const plain = encoding.createEncoder();
-  encoding.writeAny(plain, value);
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const cipher = new Uint8Array(await crypto.subtle.encrypt({ name: ALGORITHM, iv }, key, encoding.toUint8Array(plain)));
-  const sealed = encoding.createEncoder();
-  encoding.writeVarString(sealed, ALGORITHM);
-  encoding.writeVarUint8Array(sealed, iv);
-  encoding.writeVarUint8Array(sealed, cipher);
-  return toBase64(encoding.toUint8Array(sealed));
 }

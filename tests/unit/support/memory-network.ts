@@ -60,17 +60,26 @@ class Events {
   }
 }
 
-/** A tab's socket to the relay. The relay answers `ping` with `pong`, a tick later. */
+/**
+ * A tab's socket to the relay. The relay answers `ping` with `pong`, a tick later; a
+ * `subscribe` makes the tab's rooms of those topics known to the relay (and so to their peers),
+ * as y-webrtc's does: sent when a room opens and for every room when the socket reconnects.
+ */
 export class MemorySignalingSocket implements SignalingSocket {
   #connected = true;
   readonly #events = new Events();
+
+  constructor(private readonly onSubscribe: (topics: string[]) => void) {}
 
   get connected(): boolean {
     return this.#connected;
   }
 
   send(message: unknown): void {
-    if (!this.#connected || (message as { type?: unknown }).type !== 'ping') return;
+    const { type, topics } = message as { type?: unknown; topics?: unknown };
+    if (!this.#connected) return;
+    if (type === 'subscribe' && Array.isArray(topics)) this.onSubscribe(topics);
+    if (type !== 'ping') return;
     queueMicrotask(() => {
       if (this.#connected) this.#events.emit('message', { type: 'pong' });
     });
@@ -96,7 +105,13 @@ export class MemorySignalingSocket implements SignalingSocket {
 
 /** One browser tab: a signaling socket shared by its rooms, and whether it is reachable at all. */
 export class Endpoint {
-  readonly signaling = new MemorySignalingSocket();
+  readonly signaling = new MemorySignalingSocket((topics) => {
+    for (const provider of this.providers) {
+      if (!topics.includes(provider.roomId) || provider.room === null) continue;
+      provider.subscribed = true;
+      this.network.connectReachable(provider);
+    }
+  });
   readonly providers = new Set<MemoryProvider>();
   online = true;
   crashed = false;
@@ -115,6 +130,12 @@ export class Endpoint {
   get reachesRelay(): boolean {
     return this.online && !this.crashed && this.signaling.connected;
   }
+
+  /** What y-webrtc's socket does when it (re)connects: subscribe every open room of the tab. */
+  subscribeAll(): void {
+    const topics = [...this.providers].filter((provider) => provider.room !== null).map((provider) => provider.roomId);
+    if (topics.length > 0) this.signaling.send({ type: 'subscribe', topics });
+  }
 }
 
 /** The RoomProvider of one room in one tab. */
@@ -123,6 +144,8 @@ export class MemoryProvider implements RoomProvider {
   readonly signalingConns: readonly MemorySignalingSocket[];
   readonly key: Promise<void>;
   room: { name: string } | null = null;
+  /** The relay has seen this room's subscription: peers can be introduced. */
+  subscribed = false;
   /** Providers this one has an open connection with. */
   readonly peers = new Set<MemoryProvider>();
   destroyed = false;
@@ -155,7 +178,7 @@ export class MemoryProvider implements RoomProvider {
       }
       this.room = { name: roomId };
       this.#events.emit('status', { connected: true });
-      endpoint.network.connectReachable(this);
+      endpoint.signaling.send({ type: 'subscribe', topics: [roomId] });
     });
   }
 
@@ -193,8 +216,8 @@ export class MemoryProvider implements RoomProvider {
       other.endpoint !== this.endpoint &&
       // Encrypted signaling: peers with different passwords cannot make sense of each other.
       other.options.password === this.options.password &&
-      this.room !== null &&
-      other.room !== null &&
+      this.subscribed &&
+      other.subscribed &&
       !this.destroyed &&
       !other.destroyed &&
       this.endpoint.reachesRelay &&
@@ -316,7 +339,7 @@ export class MemoryNetwork {
     let count = 0;
     for (const endpoint of this.#endpoints.values()) {
       if (!endpoint.reachesRelay) continue;
-      for (const provider of endpoint.providers) if (provider.roomId === roomId && provider.room !== null) count++;
+      for (const provider of endpoint.providers) if (provider.roomId === roomId && provider.subscribed) count++;
     }
     return count;
   }
@@ -367,7 +390,7 @@ export class MemoryNetwork {
     for (const endpoint of this.#or(endpoints)) {
       if (!endpoint.online || endpoint.crashed) continue;
       endpoint.signaling.setConnected(true);
-      for (const provider of endpoint.providers) this.connectReachable(provider);
+      endpoint.subscribeAll();
     }
   }
 
