@@ -28,8 +28,7 @@
  * handling applies as before.
  *
  * (The gate used to let only the smaller id offer, holding back announces from a larger peer and
- * inviting it instead: one more relay trip for half of the pairs, about 0.2 s in the 8-member
- * awareness benchmark; BENCHMARKS.md "Room client".)
+ * inviting it instead: one more relay trip for half of the pairs.)
  *
  * In a password room the payloads are sealed with the room key (signaling-wire.ts): opening
  * them takes a promise, so that room's messages queue up and reach y-webrtc in their order.
