@@ -13,7 +13,7 @@
 import type { Browser, Page } from '@playwright/test';
 import { test, expect } from './support/test';
 import { chatLog, expectInRoom, joinRoom, openPerson, roomPanel, uniqueRoom } from './support/app';
-import { breakoutPanel, groupNumberShown, openBreakoutSetup, groupTab, mainTab, membersList, personInRoom, roomTabs, showGroup, showMain } from './support/app-more';
+import { breakoutPanel, groupNumberShown, openBreakoutSetup, groupTab, mainTab, membersList, personInRoom, personJoining, roomTabs, showGroup, showMain } from './support/app-more';
 
 // Six people joining one after another, each entering a second room: give the journey room.
 test.setTimeout(150_000);
@@ -108,9 +108,11 @@ test('[R-60] auto split with a countdown: groups, broadcast, a visit, a late stu
     await expect(list.getByRole('button', { name: /^Remove / })).toHaveCount(0);
   }
 
-  // A student who comes late is placed in a group too.
-  const late = await personInRoom(browser, main, { name: 'Eve', devices: 'No devices' });
+  // A student who comes late is placed in a group too (and shown it at once), while in the main room.
+  const late = await personJoining(browser, main, { name: 'Eve', devices: 'No devices' });
   await expect(groupTab(late, main)).toHaveCount(1, { timeout: 30_000 });
+  await showMain(late, main);
+  await expectInRoom(late, main);
   const lateGroup = await groupNumberShown(late, main);
   await expect(groupTab(late, main, lateGroup)).toHaveCount(1);
   await showMain(teacher, main);

@@ -27,12 +27,22 @@ export async function openPersonWith(browser: Browser, options: BrowserContextOp
  * LocalMedia reported to the lead), and a student meant to have no devices would send video.
  */
 export async function personInRoom(browser: Browser, roomId: string, options: JoinOptions): Promise<Page> {
-  const page = await openPersonWith(browser, {});
-  if (options.devices && options.devices !== 'Camera and microphone') await expect(page.getByLabel('Your camera preview')).toBeVisible({ timeout: 20_000 });
-  await joinRoom(page, roomId, options);
+  const page = await personJoining(browser, roomId, options);
   await expectInRoom(page, roomId);
   // With no devices there is nothing of mine on screen: no tile, no microphone to switch.
   if (options.devices === 'No devices') await expect(roomPanel(page, roomId).getByRole('button', { name: 'Microphone' })).toHaveCount(0);
+  return page;
+}
+
+/**
+ * The same up to the Join press, without waiting to see the room: a student who joins while
+ * breakouts run is shown their group's tab as soon as they are placed, which can be before the
+ * main room's panel was ever on screen.
+ */
+export async function personJoining(browser: Browser, roomId: string, options: JoinOptions): Promise<Page> {
+  const page = await openPersonWith(browser, {});
+  if (options.devices && options.devices !== 'Camera and microphone') await expect(page.getByLabel('Your camera preview')).toBeVisible({ timeout: 20_000 });
+  await joinRoom(page, roomId, options);
   return page;
 }
 
