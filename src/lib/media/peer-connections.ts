@@ -7,10 +7,10 @@
  * Left behind: when two y-webrtc peers announce themselves at the same moment, both offer, and
  * the losing offer's connection can end up referenced by nobody and never answered: it stays
  * open (`have-local-offer`, state `new`) for the life of the page. Measured here: one per room
- * and member on a busy machine, before the announce gate (rooms/announce-gate.ts) made one side
- * of each pair of our clients the only one to offer; with stock y-webrtc peers it can still happen. An offer unanswered for STALE_OFFER_MS will never be answered
- * (answers travel through the relay in well under a second), so such a connection is closed,
- * and its owner is told the way the browser tells of a connection closed under it: an
+ * and member on a busy machine, before the announce gate (rooms/announce-gate.ts) settled glare
+ * between our clients; with stock y-webrtc peers it can still happen. An offer unanswered for
+ * STALE_OFFER_MS will never be answered (answers travel through the relay in well under a
+ * second), so such a connection is closed, and its owner is told the way the browser tells of a connection closed under it: an
  * `iceconnectionstatechange` event with the state now `closed` (simple-peer then destroys its
  * peer, and y-webrtc forgets it and announces itself again if it still cares).
  */

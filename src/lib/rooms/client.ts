@@ -59,7 +59,7 @@ export interface RoomClientOptions {
    * announces, connections created and connected…), for finding where the time goes
    * (`npm run bench:media -- --trace`). Off by default.
    */
-  trace?: (event: string, detail: Record<string, unknown>) => void;
+  trace?: Trace;
 }
 
 export interface RoomInfo {

@@ -341,7 +341,7 @@ export class Room implements FailoverRoom {
     );
     // The tab's socket for this relay may be one a failover paused (relay-failover.ts).
     if (isSwitchable(provider)) for (const socket of provider.signalingConns) socket.connect();
-    this.#gateAnnounces(provider);
+    this.#gateSignaling(provider);
     awareness.on('change', this.#onAwarenessChange);
     this.#ticker = setInterval(this.#tick, TICK_MS);
     await Promise.all([this.#signalingReady(provider, timeoutMs), admitted]);
@@ -501,11 +501,12 @@ export class Room implements FailoverRoom {
   #unfollowSignaling = (): void => {};
 
   /**
-   * One side of each pair offers (announce-gate.ts): the room and its sockets are gated as soon
-   * as y-webrtc has the room (its `status` event follows at once, before any relay message for
-   * the room can arrive: those answer the subscription it sends then).
+   * Glare between two members is settled before y-webrtc sees it (announce-gate.ts): the room
+   * and its sockets are gated as soon as y-webrtc has the room (its `status` event follows at
+   * once, before any relay message for the room can arrive: those answer the subscription it
+   * sends then).
    */
-  #gateAnnounces(provider: RoomProvider): void {
+  #gateSignaling(provider: RoomProvider): void {
     const trace = this.#options.trace ?? NO_TRACE;
     const stopTracing = trace === NO_TRACE ? () => {} : traceDataConnections(provider, this.roomId, trace);
     const onStatus = () => {
@@ -532,8 +533,8 @@ export class Room implements FailoverRoom {
 
   /**
    * With persistence on, the document is kept in IndexedDB (y-indexeddb), one database per life
-   * of the room (local-history.ts), so a reload shows the history at once, and what this tab sent while nobody else was there is
-   * delivered when they come [R-52]. The stored copy is plain text on this device, also for
+   * of the room (local-history.ts), so a reload shows the history at once, and what this tab
+   * sent while nobody else was there is delivered when they come [R-52]. The stored copy is plain text on this device, also for
    * password rooms: the password protects what crosses the network, not this browser's disk.
    */
   async #loadLocalHistory(database: string | null): Promise<void> {
