@@ -52,7 +52,16 @@ export type RoomErrorCode =
 export const FRAME_ERROR_CODES = ['bad-json', 'bad-message', 'rate-limited', 'too-many-topics', 'invalid-topic', 'not-subscribed'] as const;
 export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
+/**
+ * The first frame on every connection: says this relay speaks the presence extension before
+ * the client has asked anything. A client can then send `room-enter` in place of y-webrtc's
+ * `subscribe`, with its announce right behind, without first finding out (a stock server sends
+ * nothing on connecting; y-webrtc ignores a type it does not know).
+ */
+export const HELLO = { type: 'hello', extensions: ['presence'] } as const;
+
 export type ServerMessage =
+  | typeof HELLO
   | { type: 'pong' }
   | { type: 'room-info'; id: RequestId; rooms: RoomInfo[] }
   | { type: 'room-entered'; id: RequestId; room: string; created: boolean; members: number; destroyDelay: number; incarnation: string }

@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import { resolveRelayOptions, type RelayOptions } from './options.js';
-import { parseClientMessage, type ClientMessage, type FrameErrorCode, type ServerMessage } from './protocol.js';
+import { HELLO, parseClientMessage, type ClientMessage, type FrameErrorCode, type ServerMessage } from './protocol.js';
 import { TokenBucket } from './rate-limit.js';
 import { RoomRegistry } from './rooms.js';
 import { RelayMetrics, renderPrometheus, type DisconnectReason } from './metrics.js';
@@ -164,6 +164,7 @@ export function createRelay(partialOptions: Partial<RelayOptions> = {}, clusterT
       conn.topics.clear();
       conn.held = null;
     });
+    reply(conn, HELLO);
   }
 
   function onFrame(conn: Connection, data: Buffer, isBinary: boolean): void {

@@ -27,7 +27,8 @@ describe('health and metrics endpoints [R-72]', () => {
     await b.sync();
     const res = await fetch(`http://127.0.0.1:${relay.port}/healthz?verbose=1`);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.json()).toMatchObject({ status: 'ok', connections: 2, topics: 2, messagesIn: 3, messagesOut: 2 });
+    // Out: each connection's hello, each sync's pong.
+    expect(await res.json()).toMatchObject({ status: 'ok', connections: 2, topics: 2, messagesIn: 3, messagesOut: 4 });
   });
 
   it('[R-72] HEAD /healthz answers the status without a body; other paths and methods are 404', async () => {
@@ -56,17 +57,18 @@ describe('health and metrics endpoints [R-72]', () => {
 
     const topic = uniqueTopic();
     const [a, b] = await Promise.all([harness.client(relay.url), harness.client(relay.url)]);
+    // Out 1 and 2: each connection's hello.
     const frames = [
       JSON.stringify({ type: 'subscribe', topics: [topic] }), // a: in 1
-      JSON.stringify({ type: 'publish', topic, data: 'hi' }), // a: in 2, out 1 (a only)
-      'not json', // a: in 3, out 2 (error), dropped bad-json
-      JSON.stringify({ type: 'nope' }), // a: in 4, out 3 (error), dropped bad-message
+      JSON.stringify({ type: 'publish', topic, data: 'hi' }), // a: in 2, out 3 (a only)
+      'not json', // a: in 3, out 4 (error), dropped bad-json
+      JSON.stringify({ type: 'nope' }), // a: in 4, out 5 (error), dropped bad-message
     ];
     for (const frame of frames) a.send(frame);
     await a.count('error', 2);
     b.send({ type: 'subscribe', topics: [topic] }); // b: in 5
-    await b.sync(); // b: in 6, out 4 (pong)
-    a.send({ type: 'publish', topic, data: 'both' }); // a: in 7, out 5 and 6
+    await b.sync(); // b: in 6, out 6 (pong)
+    a.send({ type: 'publish', topic, data: 'both' }); // a: in 7, out 7 and 8
     await b.next('publish');
     await a.next((f) => f.data === 'both');
 
@@ -75,7 +77,7 @@ describe('health and metrics endpoints [R-72]', () => {
     expect(metric(text, 'relay_connections_total')).toBe(2);
     expect(metric(text, 'relay_topics')).toBe(1);
     expect(metric(text, 'relay_messages_in_total')).toBe(7);
-    expect(metric(text, 'relay_messages_out_total')).toBe(6);
+    expect(metric(text, 'relay_messages_out_total')).toBe(8);
     const bytesIn =
       frames.join('').length +
       JSON.stringify({ type: 'subscribe', topics: [topic] }).length +

@@ -17,6 +17,32 @@ async function query(client: TestClient, ...rooms: string[]) {
 }
 
 describe('room presence extension [R-71]', () => {
+  it('[R-71] every connection hears hello first, naming the extension, before anything it asks is answered', async () => {
+    const relay = await harness.relay();
+    const a = await harness.client(relay.url);
+    await a.sync();
+    expect(a.frames).toEqual([{ type: 'hello', extensions: ['presence'] }, { type: 'pong' }]);
+  });
+
+  it('[R-71] room-enter with the announce right behind it: the room hears an admitted member\'s announce after its answer, a refused member\'s never', async () => {
+    const relay = await harness.relay();
+    const room = uniqueTopic();
+    const [host, stranger, guest] = await Promise.all([harness.client(relay.url), harness.client(relay.url), harness.client(relay.url)]);
+    await host.request({ type: 'room-enter', id: nextId(), room, keyCheck: 'aaaa' });
+    const announce = (from: string) => ({ type: 'publish', topic: room, data: { type: 'announce', from } });
+
+    // Both send the request and the announce in one go, as the room client does.
+    for (const [client, keyCheck, from] of [[stranger, 'bbbb', 'stranger'], [guest, 'aaaa', 'guest']] as const) {
+      client.send({ type: 'room-enter', id: `enter-${from}`, room, mode: 'any', keyCheck });
+      client.send(announce(from));
+    }
+    await Promise.all([stranger.sync(), guest.sync()]);
+
+    expect(stranger.frames.map((f) => f.code ?? f.type)).toEqual(['hello', 'WRONG_PASSWORD', 'not-subscribed', 'pong']);
+    expect(guest.frames.map((f) => f.type)).toEqual(['hello', 'room-entered', 'publish', 'pong']);
+    await host.sync();
+    expect(host.all('publish').map((f) => (f.data as { from: string }).from)).toEqual(['guest']);
+  });
   it('[R-71] room-query reports existence, members and destroyDelay, echoing the request id', async () => {
     const relay = await harness.relay();
     const [room, empty] = [uniqueTopic(), uniqueTopic()];

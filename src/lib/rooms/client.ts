@@ -15,6 +15,7 @@ import { assertRoomId, assertRoomName, assertUser, type User } from './validatio
 import { assertMessageContent, type ChatMessage, type CustomContent } from './schema.js';
 import { MAX_DESTROY_DELAY_SECONDS } from './limits.js';
 import { passwordKeyCheck } from './password.js';
+import { SignalingEnter } from './signaling-enter.js';
 import { createChunkingWrtc } from './chunking-rtc.js';
 import { ClientMedia, type MediaEvents, type PublishOptions } from '../media/client-media.js';
 import { createCountingWrtc, type PeerConnectionCount } from '../media/peer-connections.js';
@@ -381,22 +382,29 @@ export class RoomClient {
     try {
       trace('enter', { roomId });
       const keyCheck = passwordKeyCheck(config.password, roomId);
-      const presence = keyCheck.then((check) => this.#checkPresence(roomId, mode, destroyDelay, check));
-      // create/join: nothing of the room leaves this client before the relay said yes (another
-      // tab of this browser would see the member come and go over BroadcastChannel). enter: the
-      // provider's socket connects alongside the presence request; its subscription waits for
-      // the answer (room.start).
+      // A stored copy of the room proposes its life (incarnation) to a relay that forgot it.
+      const proposal = this.#persistHistory ? this.#history.proposal(roomId) : undefined;
+      // enter: asked on y-webrtc's own socket, in place of its subscription, with its announce
+      // right behind (signaling-enter.ts). create/join: asked on the client's relay link, and
+      // nothing of the room leaves this client before the relay said yes (another tab of this
+      // browser would see the member come and go over BroadcastChannel).
+      const signalingEnter =
+        mode === 'any'
+          ? new SignalingEnter(roomId, keyCheck.then((check) => ({ mode, destroyDelay, keyCheck: check, incarnation: proposal })), this.#connectTimeoutMs)
+          : undefined;
+      const presence = signalingEnter?.answer ?? keyCheck.then((check) => this.#checkPresence(roomId, mode, destroyDelay, check, proposal));
       if (mode !== 'any') await presence;
       // The history stored for this life of the room; other lives' copies are dropped meanwhile.
       const admission = presence.then((entered) => ({
         historyDatabase: this.#persistHistory ? this.#history.entered(roomId, entered?.incarnation).database : null,
       }));
-      const started = room.start(startReason, this.#connectTimeoutMs, admission);
+      const started = room.start(startReason, this.#connectTimeoutMs, admission, signalingEnter);
       started.catch(() => {});
       // A refusal (room not found, wrong password, …) is the error to report, not what it
       // did to start().
       const entered = await presence;
-      heldByLink = entered !== null;
+      // Entered on the link, the membership is the link's until y-webrtc's socket holds it too.
+      heldByLink = entered !== null && !signalingEnter;
       trace('relay-entered', { roomId });
       await started.catch((err: unknown) => {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
@@ -438,9 +446,8 @@ export class RoomClient {
    * Create/join semantics need the relay's presence extension [R-71]. Returns whether the link
    * now holds a membership that must be handed back once y-webrtc's socket subscribed.
    */
-  async #checkPresence(roomId: string, mode: EnterMode, destroyDelay: number, keyCheck: string): Promise<EnteredRoom | null> {
+  async #checkPresence(roomId: string, mode: EnterMode, destroyDelay: number, keyCheck: string, proposal: string | undefined): Promise<EnteredRoom | null> {
     try {
-      const proposal = this.#persistHistory ? this.#history.proposal(roomId) : undefined;
       return await this.#link.enter(roomId, mode, destroyDelay, keyCheck, proposal);
     } catch (err) {
       // A stock y-webrtc relay cannot say whether a room exists: entering still works there

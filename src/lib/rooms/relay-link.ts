@@ -63,7 +63,7 @@ const OPEN = 1;
 const PASSED_ON_CODES = new Set<string>([ErrorCode.ROOM_NOT_FOUND, ErrorCode.ROOM_ALREADY_EXISTS, ErrorCode.WRONG_PASSWORD]);
 const DEFAULT_TIMEOUT_MS = 5000;
 
-type Reply = { type: string; id?: unknown; [key: string]: unknown };
+export type Reply = { type: string; id?: unknown; [key: string]: unknown };
 export type TopicListener = (data: unknown) => void;
 
 /**
@@ -86,6 +86,23 @@ interface Pending {
   resolve(reply: Reply): void;
   reject(error: RoomError): void;
   timer: ReturnType<typeof setTimeout>;
+}
+
+/** A `room-entered` reply as `enter()` gives it; a `room-error` reply is thrown as its RoomError. */
+export function enteredRoom(room: string, reply: Reply): EnteredRoom {
+  if (reply.type === 'room-error') throw refusal(reply, room);
+  return {
+    room,
+    created: reply.created as boolean,
+    members: reply.members as number,
+    destroyDelay: reply.destroyDelay as number,
+    incarnation: typeof reply.incarnation === 'string' ? reply.incarnation : undefined,
+  };
+}
+
+function refusal(reply: Reply, room: string | undefined): RoomError {
+  const code = PASSED_ON_CODES.has(reply.code as string) ? (reply.code as ErrorCode) : ErrorCode.RELAY_UNREACHABLE;
+  return new RoomError(code, String(reply.message ?? reply.code), room);
 }
 
 export class RelayLink {
@@ -178,14 +195,7 @@ export class RelayLink {
    */
   async enter(room: string, mode: EnterMode, destroyDelay = 0, keyCheck?: string, incarnation?: string): Promise<EnteredRoom> {
     const optional = { ...(keyCheck === undefined ? {} : { keyCheck }), ...(incarnation === undefined ? {} : { incarnation }) };
-    const reply = await this.#request({ type: 'room-enter', room, mode, destroyDelay, ...optional }, room);
-    return {
-      room,
-      created: reply.created as boolean,
-      members: reply.members as number,
-      destroyDelay: reply.destroyDelay as number,
-      incarnation: typeof reply.incarnation === 'string' ? reply.incarnation : undefined,
-    };
+    return enteredRoom(room, await this.#request({ type: 'room-enter', room, mode, destroyDelay, ...optional }, room));
   }
 
   /** Gives this socket's membership of the room back (y-webrtc's socket holds it now). */
@@ -272,10 +282,7 @@ export class RelayLink {
     socket.send(JSON.stringify({ ...body, id }));
     socket.send(JSON.stringify({ type: 'ping' }));
     const answer = await reply;
-    if (answer.type === 'room-error') {
-      const code = PASSED_ON_CODES.has(answer.code as string) ? (answer.code as ErrorCode) : ErrorCode.RELAY_UNREACHABLE;
-      throw new RoomError(code, String(answer.message ?? answer.code), room);
-    }
+    if (answer.type === 'room-error') throw refusal(answer, room);
     return answer;
   }
 

@@ -29,6 +29,7 @@ import { isSwitchable, pauseSocket, pointAt, whenSocketConnected } from './signa
 import { gateRoom, gateSocket, isGateableSocket, isYWebrtcRoom, ungateRoom } from './announce-gate.js';
 import { traceDataConnections } from './data-connection-trace.js';
 import { holdSubscription } from './subscription-hold.js';
+import { watchRelay, type SignalingEnter } from './signaling-enter.js';
 import { NO_TRACE, type Trace } from './trace.js';
 import type { FailoverRoom } from './relay-failover.js';
 
@@ -109,6 +110,10 @@ export class Room implements FailoverRoom {
   readonly doc = new Y.Doc();
   readonly machine: RoomStateMachine;
   #provider: RoomProvider | null = null;
+  /** Asking the relay on y-webrtc's socket while entering (signaling-enter.ts); done once answered. */
+  #signalingEnter: SignalingEnter | undefined;
+  /** The relay let this member in: its awareness state is set, members are reported. */
+  #admitted = false;
   readonly #members = new Map<number, Member>();
   readonly #options: RoomOptions;
   readonly #callbacks: RoomCallbacks;
@@ -301,12 +306,19 @@ export class Room implements FailoverRoom {
    * then connected(entered). Rejects (and leaves the room disconnected) if that does not happen.
    *
    * `admission`: the relay's answer to this member entering (the presence request, client.ts).
-   * Until it resolves, the provider's socket connects but nothing about the room is sent
-   * (subscription-hold.ts); it names the IndexedDB database that keeps this life of the room in
-   * this browser (local-history.ts) [R-52], or null to keep nothing. If it rejects, start()
-   * rejects with its error.
+   * It names the IndexedDB database that keeps this life of the room in this browser
+   * (local-history.ts) [R-52], or null to keep nothing. If it rejects, start() rejects with its
+   * error. The request is either asked on y-webrtc's socket in place of its subscription
+   * (`signalingEnter`, signaling-enter.ts), or was asked elsewhere (the client's relay link):
+   * then the provider's socket connects but sends nothing about the room until the answer
+   * (subscription-hold.ts).
    */
-  async start(reason: 'entering' | 'switching', timeoutMs: number, admission: Promise<{ historyDatabase: string | null }>): Promise<void> {
+  async start(
+    reason: 'entering' | 'switching',
+    timeoutMs: number,
+    admission: Promise<{ historyDatabase: string | null }>,
+    signalingEnter?: SignalingEnter,
+  ): Promise<void> {
     this.machine.set('connecting', reason);
     const createProvider = this.#options.createProvider ?? createWebrtcProvider;
     const provider = createProvider(this.roomId, this.doc, {
@@ -316,8 +328,15 @@ export class Room implements FailoverRoom {
       peerOpts: this.#options.peerOpts,
     });
     this.#provider = provider;
-    // Before anything else: y-webrtc subscribes on its next microtask (once its room key is ready).
-    const holds = provider.signalingConns.map((socket) => holdSubscription(socket, this.roomId));
+    // Before anything else: y-webrtc subscribes on its next microtask (once its room key is
+    // ready), and its socket, new with the tab's first room, opens later still.
+    for (const socket of provider.signalingConns) watchRelay(socket);
+    const entering = signalingEnter ? provider.signalingConns[0] : undefined;
+    if (entering) {
+      this.#signalingEnter = signalingEnter;
+      signalingEnter!.attach(entering);
+    }
+    const holds = provider.signalingConns.filter((socket) => socket !== entering).map((socket) => holdSubscription(socket, this.roomId));
     const awareness = provider.awareness;
     const admitted = admission.then(
       ({ historyDatabase }) => {
@@ -326,9 +345,12 @@ export class Room implements FailoverRoom {
           for (const hold of holds) hold.drop();
           return;
         }
-        // The member appears (to itself first: memberJoined) only once the relay let it in.
+        // The member appears (to itself first: memberJoined) only once the relay let it in;
+        // then the members already heard of.
+        this.#admitted = true;
         awareness.setLocalState({ user: this.#options.user, role: this.#options.role, joinedAt: Date.now(), attributes: {} } satisfies AwarenessState);
         this.#recordLocal();
+        this.#onAwarenessChange({ added: [...awareness.getStates().keys()], updated: [], removed: [] }, 'admitted');
         for (const hold of holds) hold.release();
         // This browser's stored copy loads while peers are reached, not before (measured
         // ~0.4 s off entering): Yjs merges it whenever it arrives.
@@ -386,6 +408,7 @@ export class Room implements FailoverRoom {
   async stop(reason: StateReason): Promise<void> {
     const provider = this.#provider;
     this.#provider = null;
+    this.#signalingEnter?.cancel();
     clearInterval(this.#ticker);
     this.#unfollowSignaling();
     this.#messages.unobserve(this.#onMessages);
@@ -581,7 +604,9 @@ export class Room implements FailoverRoom {
     origin: unknown,
   ): void => {
     const awareness = this.#provider?.awareness;
-    if (!awareness) return;
+    // Before admission peers can already be heard (entering on y-webrtc's socket, the announce
+    // does not wait for the answer): they are reported after the member itself.
+    if (!awareness || !this.#admitted) return;
     const joined: Member[] = [];
     const changed: Member[] = [];
     for (const clientId of [...added, ...updated]) {

@@ -2,12 +2,12 @@
  * Lets y-webrtc open its signaling socket while the relay is still deciding whether this
  * member may enter, without telling the relay anything about the room before it has decided.
  *
- * Why: entering asks the relay first, on the client's own socket (relay-link.ts), because the
- * relay's answer depends on being first: whoever enters an empty room creates it, becomes its
- * host and fixes its incarnation (its life, local-history.ts), and a subscription from y-webrtc
- * arriving earlier would create the room instead. Done one after the other, a cold start paid
- * for two WebSocket handshakes in a row before any peer could be found (the awareness
- * benchmark, BENCHMARKS.md "Room client").
+ * Why: the relay's answer depends on being first: whoever enters an empty room creates it,
+ * becomes its host and fixes its incarnation (its life, local-history.ts), and a subscription
+ * from y-webrtc arriving earlier would create the room instead. When the request goes on the
+ * client's own socket (relay-link.ts: createRoom, joinRoom, and any socket that is not the one
+ * entering), y-webrtc's must wait for the answer. (enterRoom asks on y-webrtc's socket itself,
+ * signaling-enter.ts, through `interceptRoom` below.)
  *
  * So the provider is created at once and its socket connects alongside the presence request,
  * but what y-webrtc sends about the room — the `subscribe` for its topic and the `publish`es on
@@ -18,8 +18,9 @@
  * - `drop()` (the relay said no): the held messages are forgotten; the room is then stopped.
  *
  * The socket is y-webrtc's (shared by the tab's rooms, lib0 WebsocketClient): its `send` is
- * wrapped once, like the announce gate wraps its `emit` (announce-gate.ts). Topics of other
- * rooms pass untouched, also when one `subscribe` lists several.
+ * wrapped once, like the announce gate wraps its `emit` (announce-gate.ts), and what it sends
+ * about a room goes to whoever took the room over. Topics of other rooms pass untouched, also
+ * when one `subscribe` lists several.
  */
 
 /** The part of a signaling socket that holding uses: y-webrtc sends JSON messages with it. */
@@ -33,58 +34,77 @@ export interface SubscriptionHold {
   drop(): void;
 }
 
-interface Held {
-  /** y-webrtc asked to subscribe the topic (since the socket's last connect). */
-  subscribe: boolean;
-  /** Its publishes on the topic since then, in order. */
-  messages: unknown[];
+/**
+ * Whoever takes over what y-webrtc's socket sends about one room (the hold below, or
+ * signaling-enter.ts). The wrapped socket hands it the room's `subscribe` (the room opened,
+ * or the socket (re)connected: a new round of announcing starts) and every `publish` on the
+ * room's topic; `send` reaches the relay directly.
+ */
+export interface RoomInterceptor {
+  subscribe(send: (message: unknown) => void): void;
+  publish(message: unknown, send: (message: unknown) => void): void;
 }
 
-/** Per socket: the topics held on it. */
-const heldTopics = new WeakMap<HoldableSocket, Map<string, Held>>();
+/** Per socket: the rooms taken over on it. */
+const intercepted = new WeakMap<HoldableSocket, Map<string, RoomInterceptor>>();
 
 type Message = { type?: unknown; topic?: unknown; topics?: unknown };
 
+/**
+ * Routes what `socket` sends about `topic` to `interceptor` until the returned function is
+ * called; everything else (other rooms, pings) passes untouched, also when one `subscribe`
+ * lists several rooms.
+ */
+export function interceptRoom(socket: HoldableSocket, topic: string, interceptor: RoomInterceptor): () => void {
+  const topics = wrapSend(socket);
+  topics.set(topic, interceptor);
+  return () => {
+    if (topics.get(topic) === interceptor) topics.delete(topic);
+  };
+}
+
 /** Holds what `socket` would send about `topic` until the returned hold is released or dropped. */
 export function holdSubscription(socket: HoldableSocket, topic: string): SubscriptionHold {
-  const topics = wrapSend(socket);
-  const held: Held = { subscribe: false, messages: [] };
-  topics.set(topic, held);
-  const end = () => {
-    if (topics.get(topic) === held) topics.delete(topic);
-  };
+  /** Whether y-webrtc asked to subscribe (since the socket's last connect), and its publishes since. */
+  let subscribe = false;
+  let messages: unknown[] = [];
+  const end = interceptRoom(socket, topic, {
+    subscribe() {
+      // A new round of announcing: what was held before it is stale.
+      subscribe = true;
+      messages = [];
+    },
+    publish(message) {
+      messages.push(message);
+    },
+  });
   return {
     release() {
       end();
-      if (!held.subscribe || !socket.connected) return;
+      if (!subscribe || !socket.connected) return;
       socket.send({ type: 'subscribe', topics: [topic] });
-      for (const message of held.messages) socket.send(message);
+      for (const message of messages) socket.send(message);
     },
     drop: end,
   };
 }
 
-function wrapSend(socket: HoldableSocket): Map<string, Held> {
-  const existing = heldTopics.get(socket);
+function wrapSend(socket: HoldableSocket): Map<string, RoomInterceptor> {
+  const existing = intercepted.get(socket);
   if (existing) return existing;
-  const topics = new Map<string, Held>();
-  heldTopics.set(socket, topics);
+  const topics = new Map<string, RoomInterceptor>();
+  intercepted.set(socket, topics);
   const send = socket.send.bind(socket);
   socket.send = (message: unknown) => {
     const { type, topic, topics: listed } = (message ?? {}) as Message;
     if (type === 'subscribe' && Array.isArray(listed) && listed.some((name) => topics.has(name))) {
-      for (const name of listed) {
-        const held = topics.get(name);
-        // A subscription starts a new round of announcing (the socket (re)connected): what
-        // was held before it is stale.
-        if (held) Object.assign(held, { subscribe: true, messages: [] });
-      }
       const rest = listed.filter((name) => !topics.has(name));
       if (rest.length > 0) send({ ...(message as object), topics: rest });
+      for (const name of listed) topics.get(name)?.subscribe(send);
       return;
     }
-    const held = type === 'publish' && typeof topic === 'string' ? topics.get(topic) : undefined;
-    if (held) held.messages.push(message);
+    const interceptor = type === 'publish' && typeof topic === 'string' ? topics.get(topic) : undefined;
+    if (interceptor) interceptor.publish(message, send);
     else send(message);
   };
   return topics;

@@ -8,7 +8,7 @@
  *   tabs, and the links' own held memberships), and a room's password verifier must match.
  */
 import type { WebSocketFactory, WebSocketLike } from '../../../src/lib/rooms/relay-link.js';
-import type { MemoryNetwork } from './memory-network.js';
+import type { MemoryNetwork, SignalingPresence } from './memory-network.js';
 
 type Answer = (request: Record<string, unknown>) => Record<string, unknown> | null;
 
@@ -55,6 +55,8 @@ class FakeRelaySocket implements WebSocketLike {
 export interface FakeRelay {
   connect: WebSocketFactory;
   readonly sockets: FakeRelaySocket[];
+  /** What a tab's y-webrtc socket gets from this relay besides pub/sub (null: nothing). */
+  readonly signalingPresence: SignalingPresence | null;
 }
 
 /** A stock y-webrtc server: `pong`, and silence for anything it does not know. */
@@ -62,6 +64,7 @@ export function stockRelay(): FakeRelay {
   const sockets: FakeRelaySocket[] = [];
   return {
     sockets,
+    signalingPresence: null,
     connect: () => {
       const socket = new FakeRelaySocket(() => null, () => {});
       sockets.push(socket);
@@ -79,8 +82,29 @@ export function presenceRelay(network: MemoryNetwork): FakeRelay {
   const keyChecks = new Map<string, string>();
   const membersOf = (room: string) => network.membersOf(room) + (held.get(room) ?? 0);
 
+  /** The checks of `room-enter`, in the relay's order; null when the member may enter. */
+  function refusal(request: Record<string, unknown>): Record<string, unknown> | null {
+    const { id, room, mode } = request as { id: number; room: string; mode: string };
+    const keyCheck = (request.keyCheck as string | undefined) ?? '';
+    const exists = membersOf(room) > 0;
+    if (!exists) keyChecks.delete(room);
+    if (exists && mode === 'create') return { type: 'room-error', id, room, code: 'ROOM_ALREADY_EXISTS', message: 'room exists' };
+    if (!exists && mode === 'join') return { type: 'room-error', id, room, code: 'ROOM_NOT_FOUND', message: 'no such room' };
+    if (exists && keyChecks.get(room) !== keyCheck) return { type: 'room-error', id, room, code: 'WRONG_PASSWORD', message: 'wrong password' };
+    if (!exists) keyChecks.set(room, keyCheck);
+    return null;
+  }
+
+  /** Before the member is counted: `created` is whether the room was empty. */
+  function entered(request: Record<string, unknown>, created: boolean): Record<string, unknown> {
+    const { id, room, destroyDelay } = request as { id: number; room: string; destroyDelay: number };
+    return { type: 'room-entered', id, room, created, members: membersOf(room) + 1, destroyDelay };
+  }
+
   return {
     sockets,
+    // On the tab's y-webrtc socket the membership is its subscription (the memory network's).
+    signalingPresence: (request) => refusal(request) ?? entered(request, membersOf(request.room as string) === 0),
     connect: () => {
       const mine = new Set<string>();
       const release = (room: string) => {
@@ -94,19 +118,15 @@ export function presenceRelay(network: MemoryNetwork): FakeRelay {
             return null;
           }
           if (request.type !== 'room-enter') return null;
-          const { id, room, mode, destroyDelay } = request as { id: number; room: string; mode: string; destroyDelay: number };
-          const keyCheck = (request.keyCheck as string | undefined) ?? '';
-          const exists = membersOf(room) > 0;
-          if (!exists) keyChecks.delete(room);
-          if (exists && mode === 'create') return { type: 'room-error', id, room, code: 'ROOM_ALREADY_EXISTS', message: 'room exists' };
-          if (!exists && mode === 'join') return { type: 'room-error', id, room, code: 'ROOM_NOT_FOUND', message: 'no such room' };
-          if (exists && keyChecks.get(room) !== keyCheck) return { type: 'room-error', id, room, code: 'WRONG_PASSWORD', message: 'wrong password' };
-          if (!exists) keyChecks.set(room, keyCheck);
+          const refused = refusal(request);
+          if (refused) return refused;
+          const room = request.room as string;
+          const reply = entered(request, membersOf(room) === 0);
           if (!mine.has(room)) {
             mine.add(room);
             held.set(room, (held.get(room) ?? 0) + 1);
-          }
-          return { type: 'room-entered', id, room, created: !exists, members: membersOf(room), destroyDelay };
+          } else reply.members = membersOf(room);
+          return reply;
         },
         () => [...mine].forEach(release),
       );

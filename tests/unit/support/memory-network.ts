@@ -26,6 +26,7 @@
 import * as Y from 'yjs';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import type { CreateRoomProvider, RoomProvider, RoomProviderOptions, SignalingSocket } from '../../../src/lib/rooms/room-provider.js';
+import { HELLO } from '../../../signaling/protocol.js';
 
 type Envelope =
   | { kind: 'sync-step-1'; stateVector: Uint8Array }
@@ -61,13 +62,26 @@ class Events {
 }
 
 /**
+ * Our relay's presence extension, as the tab's socket reaches it: the answer to a `room-enter`
+ * (tests/unit/support/fake-relay.ts), which subscribes the socket when it lets the member in.
+ */
+export type SignalingPresence = (request: Record<string, unknown>) => Record<string, unknown>;
+
+/**
  * A tab's socket to the relay. The relay answers `ping` with `pong`, a tick later; a
  * `subscribe` makes the tab's rooms of those topics known to the relay (and so to their peers),
  * as y-webrtc's does: sent when a room opens and for every room when the socket reconnects.
+ *
+ * With `presence` set (the tab's relay is ours), it also answers `room-enter` (in order with
+ * the pongs) and greets with our relay's `hello`. Our relay sends that first on every
+ * connection, and the real socket opens after the room client listens to it; this one is
+ * connected from the start, so it greets each new message listener instead, and everyone
+ * again when it reconnects.
  */
 export class MemorySignalingSocket implements SignalingSocket {
   #connected = true;
   readonly #events = new Events();
+  presence: SignalingPresence | null = null;
 
   constructor(private readonly onSubscribe: (topics: string[]) => void) {}
 
@@ -79,9 +93,22 @@ export class MemorySignalingSocket implements SignalingSocket {
     const { type, topics } = message as { type?: unknown; topics?: unknown };
     if (!this.#connected) return;
     if (type === 'subscribe' && Array.isArray(topics)) this.onSubscribe(topics);
-    if (type !== 'ping') return;
+    const presence = this.presence;
+    if (type === 'room-enter' && presence) {
+      const request = message as Record<string, unknown>;
+      this.#reply(() => {
+        const reply = presence(request);
+        if (reply.type === 'room-entered') this.onSubscribe([request.room as string]);
+        return reply;
+      });
+    }
+    if (type === 'ping') this.#reply(() => ({ type: 'pong' }));
+  }
+
+  /** Answers a tick later, as a relay does, and not on a connection lost meanwhile. */
+  #reply(answer: () => Record<string, unknown>): void {
     queueMicrotask(() => {
-      if (this.#connected) this.#events.emit('message', { type: 'pong' });
+      if (this.#connected) this.#events.emit('message', answer());
     });
   }
 
@@ -89,6 +116,11 @@ export class MemorySignalingSocket implements SignalingSocket {
   on(event: 'message', listener: (message: { type?: string }) => void): void;
   on(event: string, listener: Listener): void {
     this.#events.on(event, listener);
+    if (event === 'message' && this.presence) {
+      queueMicrotask(() => {
+        if (this.#connected) listener(HELLO as never);
+      });
+    }
   }
 
   off(event: string, listener: Listener): void {
@@ -100,6 +132,7 @@ export class MemorySignalingSocket implements SignalingSocket {
     if (this.#connected === connected) return;
     this.#connected = connected;
     this.#events.emit(connected ? 'connect' : 'disconnect');
+    if (connected && this.presence) this.#reply(() => HELLO);
   }
 }
 

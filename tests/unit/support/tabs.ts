@@ -94,6 +94,7 @@ export class Tabs {
   open(name: string, options: TabOptions = {}): Tab {
     const { relay = stockRelay(), userId = name, ...clientOptions } = options;
     const endpoint = this.network.endpoint(name);
+    endpoint.signaling.presence = relay.signalingPresence;
     const client = createRoomClient({
       user: { userId, userName: name },
       signaling: 'ws://relay.test',
