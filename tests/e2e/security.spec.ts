@@ -159,6 +159,31 @@ async function tapRelay(relayUrl: string, topics: string[]): Promise<{ frames: s
   return { frames, close: () => ws.terminate() };
 }
 
+test('[R-41][R-71] entering announces behind the relay\'s check: a wrong password\'s announce reaches nobody, an admitted member\'s reaches the room', async ({ browser, baseURL }) => {
+  // enterRoom sends the relay's check (room-enter) and y-webrtc's announce together, on
+  // y-webrtc's socket (signaling-enter.ts); the relay's order is what keeps a refused member's
+  // announce from the room. A tap in the room sees what the room hears.
+  const room = uniqueRoom('sec-enter');
+  const relayUrl = `${baseURL!.replace(/^http/, 'ws')}/relay`;
+  const alice = await openMember(browser, 'alice');
+  const eve = await openMember(browser, 'eve');
+  const bob = await openMember(browser, 'bob');
+  expect(await call(alice, 'enterRoom', { roomId: room })).toMatchObject({ state: 'connected' });
+  const tap = await tapRelay(relayUrl, [room]);
+
+  expect(await call(eve, 'enterRoom', { roomId: room }, { password: 'not this room' })).toEqual({ error: 'WRONG_PASSWORD' });
+  expect(await call(bob, 'enterRoom', { roomId: room })).toMatchObject({ state: 'connected' });
+  await expect.poll(() => userIds(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+  tap.close();
+
+  const heard = tap.frames.map((text) => JSON.parse(text) as { type: string; topic?: string; data?: unknown }).filter((f) => f.type === 'publish');
+  // Eve's announce would be sealed with her key: a string. Bob's is plain, and came.
+  expect(heard.filter((f) => typeof f.data === 'string')).toEqual([]);
+  expect(heard.some((f) => (f.data as { type?: string }).type === 'announce')).toBe(true);
+  expect(await eve.evaluate((id) => window.client!.room(id) ?? null, room)).toBeNull();
+  expect(await userIds(alice, room)).toEqual(['alice', 'bob']);
+});
+
 test('[R-41] what the relay forwards for a password room is ciphertext and room ids only', async ({ browser, baseURL }) => {
   const room = uniqueRoom('sec-tap');
   const password = 'correct horse battery';
