@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startStockRelay } from '../support/stock-relay.js';
 import { WebSocket, WebSocketServer } from 'ws';
 import { RelayLink, type WebSocketLike } from '../../src/lib/rooms/relay-link.js';
+import { SignalChannel } from '../../src/lib/media/signal-channel.js';
+import type { MediaSignal } from '../../src/lib/media/signals.js';
 import { ErrorCode, isRoomError } from '../../src/lib/rooms/errors.js';
 import { uniqueTopic, until, useRelayHarness } from './helpers.js';
 
@@ -106,5 +108,25 @@ describe('RelayLink: the client side of room presence [R-3][R-71]', () => {
     expect(await codeOf(alice.query(['r']))).toBe(ErrorCode.RELAY_UNREACHABLE);
     expect(await alice.query(['r'])).toEqual([{ room: 'r', exists: false, members: 0, destroyDelay: 0 }]);
     expect(connections).toBe(2);
+  });
+});
+
+describe('media signaling over the link [R-31]', () => {
+  it('[R-31] a signal sent while the link is still opening arrives once it is open (a lost play request cost the player its 12 s timeout)', async () => {
+    const relay = await harness.relay();
+    const room = uniqueTopic();
+    const publisher = link(relay.url);
+    const player = link(relay.url);
+    const heard: MediaSignal[] = [];
+    const publisherChannel = new SignalChannel(publisher, room, null, '2002', (signal) => heard.push(signal));
+    await publisher.whenOpen();
+    // The player's link has not opened yet: its socket is connecting as the request goes out.
+    expect(player.isOpen).toBe(false);
+    const playerChannel = new SignalChannel(player, room, null, '1001', () => {});
+    playerChannel.send({ t: 'play', from: '1001', to: '2002', stream: 'camera', conn: 'c-1' });
+    await until(() => heard.length > 0, { what: 'the play request to arrive' });
+    expect(heard).toEqual([{ t: 'play', from: '1001', to: '2002', stream: 'camera', conn: 'c-1' }]);
+    publisherChannel.close();
+    playerChannel.close();
   });
 });

@@ -47,7 +47,12 @@ export class SignalChannel {
     this.#outgoing = this.#outgoing
       .then(async () => {
         const envelope: Envelope = this.#key ? { v: 1, e: await sealJson(this.#key, signal) } : { v: 1, s: signal };
-        this.#link.publish(this.#topic, envelope);
+        // The link drops what is published while its socket is down, and a lost play request
+        // costs the player its whole timeout: wait for the socket (open means this channel's
+        // topic is subscribed on it, so answers can come back). After a long outage what was
+        // queued goes late: a player drops what belongs to an attempt it gave up (player.ts).
+        await this.#link.whenOpen();
+        if (!this.#closed) this.#link.publish(this.#topic, envelope);
       })
       .catch((error: unknown) => console.warn(`media signal on ${this.#topic} not sent:`, error));
   }

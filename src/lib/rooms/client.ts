@@ -378,6 +378,11 @@ export class RoomClient {
     // The media key (PBKDF2) is derived while the room is entered.
     const mediaKey = ClientMedia.key(config.password, roomId);
     mediaKey.catch(() => {});
+    // The link carries the room's media signaling. Entering no longer needs it (enterRoom asks
+    // on y-webrtc's socket), so it is opened now, alongside: the room's media topic must be
+    // subscribed before this member's streams are announced, or the first play requests are
+    // lost until the player's timeout (BENCHMARKS.md "Media": 17 s to see everyone).
+    const linkOpen = this.#link.whenOpen().catch(() => {});
     const trace = this.#trace;
     try {
       trace('enter', { roomId });
@@ -415,6 +420,7 @@ export class RoomClient {
         await room.subscribed();
         this.#link.leave(roomId);
       }
+      await within(linkOpen, this.#connectTimeoutMs);
       this.#media.join(
         { roomId, localMemberId: room.localMemberId, members: () => room.members, localRole: () => room.localRole, announce: (streams) => room.announceStreams(streams) },
         await mediaKey,
@@ -486,6 +492,12 @@ export class RoomClient {
   #snapshot(room: Room): RoomSnapshot {
     return { roomId: room.roomId, state: room.machine.state, members: room.members, attributes: room.attributes, messages: room.messages, streams: this.#media.streams(room.roomId) };
   }
+}
+
+/** Waits for `promise`, but no longer than `ms`. */
+function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).then(() => clearTimeout(timer));
 }
 
 export function createRoomClient(options: RoomClientOptions): RoomClient {
