@@ -332,9 +332,9 @@ export class Room implements FailoverRoom {
     // ready), and its socket, new with the tab's first room, opens later still.
     for (const socket of provider.signalingConns) watchRelay(socket);
     const entering = signalingEnter ? provider.signalingConns[0] : undefined;
-    if (entering) {
+    if (signalingEnter && entering) {
       this.#signalingEnter = signalingEnter;
-      signalingEnter!.attach(entering);
+      signalingEnter.attach(entering);
     }
     const holds = provider.signalingConns.filter((socket) => socket !== entering).map((socket) => holdSubscription(socket, this.roomId));
     const awareness = provider.awareness;
