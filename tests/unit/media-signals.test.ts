@@ -6,6 +6,7 @@ import { mediaError } from '../../src/lib/media/devices.js';
 import { ErrorCode } from '../../src/lib/rooms/errors.js';
 import { codeOf } from './support/error-code.js';
 import { assertStreamId } from '../../src/lib/media/stream-info.js';
+import { isUnpairableCandidate } from '../../src/lib/media/candidates.js';
 
 const play = { t: 'play', from: '12', to: '34', stream: 'camera', conn: '1-abc' };
 
@@ -81,5 +82,22 @@ describe('device errors in words [R-30]', () => {
     expect(mediaError(named('NotReadableError'), 'camera').code).toBe(ErrorCode.DEVICE_IN_USE);
     expect(mediaError(named('Weird'), 'camera').code).toBe(ErrorCode.DEVICE_ERROR);
     expect(mediaError(named('NotAllowedError'), 'microphone').message).toContain('microphone');
+  });
+});
+
+describe('candidates a media connection sends [R-31]', () => {
+  const candidate = (line: string) => ({ type: 'candidate', candidate: { candidate: line, sdpMLineIndex: 0, sdpMid: '0' } });
+
+  it('leaves out TCP active candidates, which no Chromium peer can pair with', () => {
+    expect(isUnpairableCandidate(candidate('candidate:3831473991 1 tcp 1518214911 192.0.2.2 9 typ host tcptype active generation 0 ufrag qf/S network-id 1'))).toBe(true);
+    expect(isUnpairableCandidate(candidate('candidate:1 1 tcp 1518214911 192.0.2.2 9 typ host tcptype active'))).toBe(true);
+  });
+
+  it('keeps UDP host, passive TCP and relay candidates, and everything that is not a candidate', () => {
+    expect(isUnpairableCandidate(candidate('candidate:452293587 1 udp 2122194687 192.0.2.2 55035 typ host generation 0 ufrag qf/S network-id 1'))).toBe(false);
+    expect(isUnpairableCandidate(candidate('candidate:2 1 tcp 1518280447 192.0.2.2 50000 typ host tcptype passive'))).toBe(false);
+    expect(isUnpairableCandidate(candidate('candidate:3 1 udp 41885439 203.0.113.9 3478 typ relay raddr 0.0.0.0 rport 0'))).toBe(false);
+    expect(isUnpairableCandidate({ type: 'offer', sdp: 'v=0 tcptype active' })).toBe(false);
+    expect(isUnpairableCandidate(null)).toBe(false);
   });
 });

@@ -8,6 +8,7 @@
  * touches the SDP.
  */
 import SimplePeer, { type SignalData } from 'simple-peer/simplepeer.min.js';
+import { isUnpairableCandidate } from './candidates.js';
 
 export interface MediaPeerOptions {
   /** The publisher's side: the stream to send. The player's side receives. */
@@ -45,6 +46,7 @@ export class MediaPeer {
     this.#peer = new SimplePeer({ ...options.peerOpts, initiator: options.send !== undefined, stream: options.send });
     const trace = options.trace;
     this.#peer.on('signal', (data) => {
+      if (isUnpairableCandidate(data)) return;
       if (trace && (data.type === 'offer' || data.type === 'answer')) trace(`media-${data.type}-out`);
       options.signal(data);
     });
