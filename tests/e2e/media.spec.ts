@@ -1,6 +1,7 @@
 import type { Browser, Page } from '@playwright/test';
 import { test, expect } from './support/test';
-import { call, uniqueRoom } from './support/room-client';
+import { call, HARNESS_PAGE, startHarness, uniqueRoom } from './support/room-client';
+import { bundleFixture } from './support/bundle';
 import { startStockRelay } from '../support/stock-relay';
 import { audioEnergy, expectAudioArriving, expectVideoPlaying, openMediaMember, play, playerStates, publishCamera } from './support/media';
 
@@ -151,6 +152,54 @@ test('[R-53] a broken media connection comes back: the player sees failed, then 
   await expect.poll(() => playerStates(ben, room, 'cam'), { timeout: 15_000 }).toEqual(['requesting', 'playing', 'failed', 'requesting', 'playing']);
   // The same <video> element, untouched, shows the picture again.
   await expectVideoPlaying(ben, room, 'cam');
+});
+
+/**
+ * Runs in a page before its scripts: every data-channel message reaches its listeners `ms`
+ * late, as on a page whose peers' data arrives behind what the relay brings.
+ */
+function delayDataChannelMessages(ms: number): void {
+  const add = RTCDataChannel.prototype.addEventListener;
+  RTCDataChannel.prototype.addEventListener = function (this: RTCDataChannel, type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) {
+    if (type !== 'message' || !listener) return add.call(this, type, listener!, options);
+    const late = (event: Event) => setTimeout(() => (typeof listener === 'function' ? listener.call(this, event) : listener.handleEvent(event)), ms);
+    return add.call(this, type, late, options);
+  } as typeof RTCDataChannel.prototype.addEventListener;
+  const onmessage = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage')!;
+  Object.defineProperty(RTCDataChannel.prototype, 'onmessage', {
+    get(this: RTCDataChannel) {
+      return onmessage.get!.call(this);
+    },
+    set(this: RTCDataChannel, handler: ((event: MessageEvent) => void) | null) {
+      onmessage.set!.call(this, handler && ((event: MessageEvent) => setTimeout(() => handler.call(this, event), ms)));
+    },
+  });
+}
+
+test('[R-31] a play request that overtakes its player\'s arrival is served once the player is seen, not refused', async ({ browser }) => {
+  const room = uniqueRoom('early-play');
+  // Ann hears her peers' data channels 1.5 s late: Ben's request, over the relay, reaches her
+  // before Ben himself does.
+  const context = await browser.newContext();
+  await context.addInitScript(delayDataChannelMessages, 1500);
+  const ann = await context.newPage();
+  await ann.goto(HARNESS_PAGE);
+  await startHarness(ann, 'ann');
+  await ann.addScriptTag({ content: await bundleFixture('media-client') });
+  const ben = await openMediaMember(browser, 'ben');
+  await call(ann, 'enterRoom', { roomId: room });
+  await publishCamera(ann, room, 'cam');
+  await call(ben, 'enterRoom', { roomId: room });
+  await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
+  await play(ben, room, 'cam');
+  await expectVideoPlaying(ben, room, 'cam');
+
+  // The race happened: Ben asked before Ann saw him...
+  const asked = await ben.evaluate((id) => window.events.find((e) => e.event === 'playerState' && e.roomId === id && e.state === 'requesting')!.at, room);
+  const seen = await ann.evaluate((id) => window.events.find((e) => e.event === 'memberJoined' && e.roomId === id && e.members.some((m) => m.userId === 'ben'))!.at, room);
+  expect(asked).toBeLessThan(seen);
+  // ...and his first request was served: no refusal, no retry.
+  expect(await playerStates(ben, room, 'cam')).toEqual(['requesting', 'playing']);
 });
 
 test('[R-30] device switch without renegotiation; a screen share is a second stream that ends with the share', async ({ browser }) => {

@@ -62,6 +62,17 @@ interface Published {
 
 type Emit = <K extends keyof RoomMediaEvents>(event: K, payload: RoomMediaEvents[K]) => void;
 
+/**
+ * How long a play request from a member this room does not list yet waits for it. A newcomer
+ * sees our streams as soon as our awareness reaches it, and its request (over the relay) can
+ * overtake its own awareness on the way to us (a data channel delivers only once open at our
+ * end); refused at once, it paid the player's retry pause and a second trip: ~1 s of a
+ * four-person room's start in the benchmark (BENCHMARKS.md "Media").
+ */
+const UNKNOWN_PLAYER_WAIT_MS = 3000;
+/** Requests waiting that way at once; more are refused (anyone on the topic can send them). */
+const MAX_WAITING_REQUESTS = 32;
+
 export class RoomMedia {
   readonly #host: RoomMediaHost;
   readonly #channel: SignalChannel;
@@ -74,6 +85,8 @@ export class RoomMedia {
   readonly #players = new Map<string, Player>();
   /** Remote streams as last announced, keyed like players. */
   #remote = new Map<string, StreamEvent>();
+  /** Play requests from members not listed yet, keyed like players (player id first). */
+  readonly #waiting = new Map<string, { playerId: string; streamId: string; conn: string; timer: ReturnType<typeof setTimeout> }>();
   #closed = false;
 
   constructor(
@@ -237,6 +250,12 @@ export class RoomMedia {
     for (const published of this.#published.values()) {
       for (const outgoing of published.outgoing.values()) if (!present.has(outgoing.playerId)) this.#closeOutgoing(outgoing);
     }
+    for (const [key, { playerId, streamId, conn, timer }] of this.#waiting) {
+      if (!present.has(playerId)) continue;
+      clearTimeout(timer);
+      this.#waiting.delete(key);
+      this.#serve(playerId, streamId, conn);
+    }
   }
 
   /** Leaving the room: every connection of it closed, nothing announced any more. */
@@ -244,6 +263,8 @@ export class RoomMedia {
     if (this.#closed) return;
     for (const player of this.#players.values()) player.stop('left');
     for (const streamId of [...this.#published.keys()]) this.unpublish(streamId, 'left');
+    for (const { timer } of this.#waiting.values()) clearTimeout(timer);
+    this.#waiting.clear();
     this.#closed = true;
     this.#channel.close();
   }
@@ -267,8 +288,9 @@ export class RoomMedia {
     const published = this.#published.get(streamId);
     const refuse = (code: string) => this.#channel.send({ t: 'refuse', from: this.#host.localMemberId, to: playerId, stream: streamId, conn, code });
     if (!published) return refuse('not-found');
-    // Only members this room lists (kicked ones are not) get media.
-    if (!this.#host.members().some((member) => member.memberId === playerId && !member.isLocal)) return refuse('not-member');
+    // Only members this room lists (kicked ones are not) get media; one not listed yet may
+    // still be on its way (UNKNOWN_PLAYER_WAIT_MS).
+    if (!this.#host.members().some((member) => member.memberId === playerId && !member.isLocal)) return this.#awaitPlayer(playerId, streamId, conn, refuse);
     const previous = published.outgoing.get(playerId);
     if (previous) this.#closeOutgoing(previous);
     const outgoing: Outgoing = new Outgoing({
@@ -287,6 +309,20 @@ export class RoomMedia {
     published.outgoing.set(playerId, outgoing);
     this.#budget.add(outgoing);
     this.#trace('play-in', { roomId: this.#host.roomId, peer: playerId, stream: streamId, conn });
+  }
+
+  /** Serves the request once its player is listed (membersChanged), or refuses it. */
+  #awaitPlayer(playerId: string, streamId: string, conn: string, refuse: (code: string) => void): void {
+    const key = streamKey(playerId, streamId);
+    const earlier = this.#waiting.get(key);
+    if (earlier) clearTimeout(earlier.timer);
+    else if (this.#waiting.size >= MAX_WAITING_REQUESTS) return refuse('not-member');
+    const timer = setTimeout(() => {
+      if (this.#waiting.get(key)?.timer !== timer) return;
+      this.#waiting.delete(key);
+      refuse('not-member');
+    }, UNKNOWN_PLAYER_WAIT_MS);
+    this.#waiting.set(key, { playerId, streamId, conn, timer });
   }
 
   /** A media connection's trace: which room, stream, other member and way it concerns. */
