@@ -81,12 +81,18 @@ describe('[R-71] entering on y-webrtc\'s socket', () => {
     return enter;
   }
 
-  it('on our relay (hello already heard): room-enter in place of the subscription, the announce right behind, before any answer', async () => {
+  /** Our relay, connected and known (hello heard): y-webrtc subscribes the room, so it is asked. */
+  async function askedOnOurRelay(): Promise<SignalingEnter> {
     socket.open();
     const enter = start();
     socket.receive(HELLO);
     await Promise.resolve();
     socket.send(subscribe(ROOM));
+    return enter;
+  }
+
+  it('on our relay (hello already heard): room-enter in place of the subscription, the announce right behind, before any answer', async () => {
+    const enter = await askedOnOurRelay();
     socket.send(announce());
 
     expect(socket.sent).toEqual([{ type: 'room-enter', id: expect.any(String), room: ROOM, ...TERMS }, announce()]);
@@ -124,11 +130,7 @@ describe('[R-71] entering on y-webrtc\'s socket', () => {
   });
 
   it('a refusal is the room error, and nothing else of the room was subscribed', async () => {
-    socket.open();
-    const enter = start();
-    socket.receive(HELLO);
-    await Promise.resolve();
-    socket.send(subscribe(ROOM));
+    const enter = await askedOnOurRelay();
     socket.receive({ type: 'room-error', id: socket.sent[0].id, room: ROOM, code: 'WRONG_PASSWORD', message: 'wrong password' });
     expect(await rejectionCode(enter.answer)).toBe(ErrorCode.WRONG_PASSWORD);
     expect(socket.sent.map((m) => m.type)).toEqual(['room-enter']);
@@ -151,11 +153,7 @@ describe('[R-71] entering on y-webrtc\'s socket', () => {
   });
 
   it('the connection lost before the answer: asked again on the next one, the old answer ignored', async () => {
-    socket.open();
-    const enter = start();
-    socket.receive(HELLO);
-    await Promise.resolve();
-    socket.send(subscribe(ROOM));
+    const enter = await askedOnOurRelay();
     const firstId = socket.sent[0].id;
     socket.lose();
 
@@ -173,11 +171,7 @@ describe('[R-71] entering on y-webrtc\'s socket', () => {
   });
 
   it('no answer in time is RELAY_UNREACHABLE; leaving before the answer ends it too', async () => {
-    socket.open();
-    const slow = start();
-    socket.receive(HELLO);
-    await Promise.resolve();
-    socket.send(subscribe(ROOM));
+    const slow = await askedOnOurRelay();
     const unanswered = rejectionCode(slow.answer);
     await vi.advanceTimersByTimeAsync(5000);
     expect(await unanswered).toBe(ErrorCode.RELAY_UNREACHABLE);

@@ -16,6 +16,7 @@ import { assertMessageContent, type ChatMessage, type CustomContent } from './sc
 import { MAX_DESTROY_DELAY_SECONDS } from './limits.js';
 import { passwordKeyCheck } from './password.js';
 import { SignalingEnter } from './signaling-enter.js';
+import { within } from './within.js';
 import { createChunkingWrtc } from './chunking-rtc.js';
 import { ClientMedia, type MediaEvents, type PublishOptions } from '../media/client-media.js';
 import { createCountingWrtc, type PeerConnectionCount } from '../media/peer-connections.js';
@@ -449,8 +450,9 @@ export class RoomClient {
   }
 
   /**
-   * Create/join semantics need the relay's presence extension [R-71]. Returns whether the link
-   * now holds a membership that must be handed back once y-webrtc's socket subscribed.
+   * Asks the relay on the client's link (create/join semantics need the presence extension
+   * [R-71]); null when entering a stock relay, which cannot tell. A member it returns is held
+   * by the link until y-webrtc's socket has subscribed too.
    */
   async #checkPresence(roomId: string, mode: EnterMode, destroyDelay: number, keyCheck: string, proposal: string | undefined): Promise<EnteredRoom | null> {
     try {
@@ -492,12 +494,6 @@ export class RoomClient {
   #snapshot(room: Room): RoomSnapshot {
     return { roomId: room.roomId, state: room.machine.state, members: room.members, attributes: room.attributes, messages: room.messages, streams: this.#media.streams(room.roomId) };
   }
-}
-
-/** Waits for `promise`, but no longer than `ms`. */
-function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).then(() => clearTimeout(timer));
 }
 
 export function createRoomClient(options: RoomClientOptions): RoomClient {

@@ -30,6 +30,7 @@ import { gateRoom, gateSocket, isGateableSocket, isYWebrtcRoom, ungateRoom } fro
 import { traceDataConnections } from './data-connection-trace.js';
 import { holdSubscription } from './subscription-hold.js';
 import { watchRelay, type SignalingEnter } from './signaling-enter.js';
+import { within } from './within.js';
 import { NO_TRACE, type Trace } from './trace.js';
 import type { FailoverRoom } from './relay-failover.js';
 
@@ -564,9 +565,7 @@ export class Room implements FailoverRoom {
     if (database === null || typeof indexedDB === 'undefined') return;
     // Destroyed together with the document (y-indexeddb listens for doc.destroy()).
     const persistence = new IndexeddbPersistence(database, this.doc);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([persistence.whenSynced, new Promise<void>((resolve) => (timer = setTimeout(resolve, PERSISTENCE_LOAD_TIMEOUT_MS)))]);
-    clearTimeout(timer);
+    await within(persistence.whenSynced, PERSISTENCE_LOAD_TIMEOUT_MS);
   }
 
   #signalingSocket(): SignalingSocket | undefined {
