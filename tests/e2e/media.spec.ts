@@ -49,7 +49,8 @@ test('[R-30][R-31][R-53] three members see and hear each other; mic and camera o
   // Speaking indicator (the fake microphone beeps) and connection quality reach the UI.
   const indicators = (page: Page) =>
     page.evaluate(() => ({
-      speaking: window.events.some((e) => e.event === 'speaking' && e.speaking && e.streamId === 'cam-ann'),
+      // The last word on Ann's microphone, as she measures it (speech.ts).
+      speaking: window.events.flatMap((e) => (e.event === 'speaking' && e.streamId === 'cam-ann' ? [e.speaking] : [])).at(-1) ?? false,
       quality: window.events.filter((e) => e.event === 'connectionQuality' && e.streamId === 'cam-ann').at(-1),
     }));
   await expect.poll(async () => (await indicators(ben)).speaking, { timeout: 10_000 }).toBe(true);
@@ -58,6 +59,7 @@ test('[R-30][R-31][R-53] three members see and hear each other; mic and camera o
   // Ann turns her mic off: the others see it, and her sound stops arriving.
   await ann.evaluate(() => window.client!.setTrackEnabled(window.media.streams['cam-ann'], 'audio', false));
   await expect.poll(() => remoteStream(ben, room, 'cam-ann'), { timeout: 10_000 }).toMatchObject({ audio: 'off', video: 'on' });
+  await expect.poll(async () => (await indicators(ben)).speaking, { timeout: 10_000 }).toBe(false);
   await ben.waitForTimeout(1000); // let what was in flight arrive
   const silentFrom = await audioEnergy(ben, room, 'cam-ann');
   await ben.waitForTimeout(2000);

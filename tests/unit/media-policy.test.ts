@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUDIO_BITRATE_BPS, DEFAULT_UPLOAD_BUDGET_BPS, encodingFor, planEncodings, type OutgoingCopy } from '../../src/lib/media/encoding-policy.js';
-import { classifyQuality, SpeakingDetector } from '../../src/lib/media/quality.js';
+import { classifyQuality } from '../../src/lib/media/quality.js';
+import { SpeakingDetector, SpeechWatcher, type AudioEnergy, type SendingAudio } from '../../src/lib/media/speech.js';
 
 const camera: OutgoingCopy = { kind: 'camera', hasVideo: true, hasAudio: true, sourceHeight: 720 };
 const screen: OutgoingCopy = { kind: 'screen', hasVideo: true, hasAudio: false, sourceHeight: 1080 };
@@ -106,5 +107,97 @@ describe('speaking indicator [R-53]', () => {
       detector.update({ totalAudioEnergy: totals.energy, totalSamplesDuration: totals.duration }, totals.now);
     }
     expect(detector.speaking).toBe(false);
+  });
+});
+
+describe('speaking measured at the source [R-53]', () => {
+  /** A fake microphone as one sender's stats see it: `rms` is what it hears from now on. */
+  function microphone() {
+    const counters = { totalAudioEnergy: 0, totalSamplesDuration: 0 };
+    const mic = { rms: 0, reads: 0, sender: {} as RTCRtpSender };
+    setInterval(() => {
+      counters.totalAudioEnergy += mic.rms * mic.rms * 0.05;
+      counters.totalSamplesDuration += 0.05;
+    }, 50);
+    const read = async () => {
+      mic.reads++;
+      return { ...counters };
+    };
+    return { mic, read };
+  }
+
+  function watch(sending: () => SendingAudio[], read: (sender: RTCRtpSender) => Promise<AudioEnergy | null>) {
+    const changes: string[] = [];
+    const watcher = new SpeechWatcher(sending, (streamId, speaking) => changes.push(`${streamId} ${speaking ? 'on' : 'off'}`), read);
+    return { watcher, changes };
+  }
+
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'performance'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('turns on with speech, off after a silence, and says so once each', async () => {
+    const { mic, read } = microphone();
+    const { watcher, changes } = watch(() => [{ streamId: 'cam', sender: mic.sender }], read);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(changes).toEqual([]);
+    mic.rms = 0.3;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(changes).toEqual(['cam on']);
+    mic.rms = 0;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(changes).toEqual(['cam on', 'cam off']);
+    watcher.stop();
+  });
+
+  it('counts a stream nobody plays any more as quiet, and reads nothing for it', async () => {
+    const { mic, read } = microphone();
+    let sending: SendingAudio[] = [{ streamId: 'cam', sender: mic.sender }];
+    const { watcher, changes } = watch(() => sending, read);
+    mic.rms = 0.3;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(changes).toEqual(['cam on']);
+    sending = [];
+    await vi.advanceTimersByTimeAsync(300);
+    expect(changes).toEqual(['cam on', 'cam off']);
+    const reads = mic.reads;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(mic.reads).toBe(reads);
+    watcher.stop();
+  });
+
+  it('keeps its verdict when another connection carries the microphone, and stops for good', async () => {
+    const first = microphone();
+    const second = microphone();
+    let sender = first.mic.sender;
+    const { watcher, changes } = watch(
+      () => [{ streamId: 'cam', sender }],
+      (asked) => (asked === first.mic.sender ? first.read() : second.read()),
+    );
+    first.mic.rms = second.mic.rms = 0.3;
+    await vi.advanceTimersByTimeAsync(1000);
+    sender = second.mic.sender; // the first player left; the second one's counters started later
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(changes).toEqual(['cam on']);
+    watcher.stop();
+    first.mic.rms = second.mic.rms = 0;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(changes).toEqual(['cam on']);
+  });
+
+  it('never piles up looks behind a slow getStats', async () => {
+    const { mic, read } = microphone();
+    let pending = 0;
+    let most = 0;
+    const slow = async () => {
+      most = Math.max(most, ++pending);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      pending--;
+      return read();
+    };
+    const { watcher } = watch(() => [{ streamId: 'cam', sender: mic.sender }], slow);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(most).toBe(1);
+    expect(mic.reads).toBeGreaterThanOrEqual(4);
+    watcher.stop();
   });
 });

@@ -10,13 +10,13 @@ import { MediaHub, type TrackKind } from './media-hub.js';
 import { RoomMedia, type RoomMediaEvents, type RoomMediaHost, type StreamEvent } from './room-media.js';
 import { SignalChannel } from './signal-channel.js';
 import { deriveMediaKey } from './room-key.js';
-import { MediaStatsWatcher, type ConnectionQualityEvent, type SpeakingEvent } from './quality.js';
+import { MediaStatsWatcher, type ConnectionQualityEvent } from './quality.js';
+import { SpeechWatcher } from './speech.js';
 import { createCountingWrtc, peerConnectionCount, type PeerConnectionCount } from './peer-connections.js';
 import type { StreamKind } from './stream-info.js';
 import { NO_TRACE, type Trace } from '../rooms/trace.js';
 
 export interface MediaEvents extends RoomMediaEvents {
-  speaking: SpeakingEvent;
   connectionQuality: ConnectionQualityEvent;
 }
 
@@ -31,6 +31,7 @@ type Emit = <K extends keyof MediaEvents>(event: K, payload: MediaEvents[K]) => 
 interface JoinedRoom {
   media: RoomMedia;
   stats: MediaStatsWatcher;
+  speech: SpeechWatcher;
 }
 
 export class ClientMedia {
@@ -71,13 +72,9 @@ export class ClientMedia {
       (event, payload) => this.#emit(event, payload as MediaEvents[typeof event]),
       this.#trace,
     );
-    const stats = new MediaStatsWatcher(
-      roomId,
-      () => media.playing,
-      (event) => this.#emit('speaking', event),
-      (event) => this.#emit('connectionQuality', event),
-    );
-    this.#rooms.set(roomId, { media, stats });
+    const stats = new MediaStatsWatcher(roomId, () => media.playing, (event) => this.#emit('connectionQuality', event));
+    const speech = new SpeechWatcher(() => media.sendingAudio, (streamId, speaking) => media.setSpeaking(streamId, speaking));
+    this.#rooms.set(roomId, { media, stats, speech });
     this.hub.attach(media);
   }
 
@@ -87,6 +84,7 @@ export class ClientMedia {
     if (!joined) return;
     this.#rooms.delete(roomId);
     joined.stats.stop();
+    joined.speech.stop();
     joined.media.close();
     this.hub.detach(roomId);
   }

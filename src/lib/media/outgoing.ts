@@ -57,6 +57,11 @@ export class Outgoing implements BudgetedCopy {
     return this.#peer.connected;
   }
 
+  /** The sender of the stream's microphone, if it has one. */
+  get audioSender(): RTCRtpSender | undefined {
+    return this.peerConnection.getSenders().find((sender) => sender.track?.kind === 'audio');
+  }
+
   receiveSignal(data: SignalData): void {
     this.#peer.receiveSignal(data);
   }

@@ -11,6 +11,7 @@ import { Outgoing } from './outgoing.js';
 import { Player, type PlayerState } from './player.js';
 import type { UploadBudget } from './upload-budget.js';
 import { NO_TRACE, type Trace } from '../rooms/trace.js';
+import type { SendingAudio, SpeakingEvent } from './speech.js';
 import { MAX_STREAMS_PER_MEMBER, assertStreamId, describeStream, sameStream, type StreamInfo, type StreamKind } from './stream-info.js';
 
 export interface RoomMediaHost {
@@ -51,6 +52,8 @@ export interface RoomMediaEvents {
   streamUpdated: StreamEvent;
   publisherState: PublisherStateEvent;
   playerState: PlayerStateEvent;
+  /** A remote member's stream started or stopped speaking, as its publisher measures it. */
+  speaking: SpeakingEvent;
 }
 
 interface Published {
@@ -58,6 +61,8 @@ interface Published {
   kind: StreamKind;
   /** Keyed by player member id: at most one connection per player. */
   outgoing: Map<string, Outgoing>;
+  /** Its microphone hears speech (speech.ts); announced with the stream. */
+  speaking: boolean;
 }
 
 type Emit = <K extends keyof RoomMediaEvents>(event: K, payload: RoomMediaEvents[K]) => void;
@@ -117,7 +122,7 @@ export class RoomMedia {
 
   /** This member's published streams. */
   get localStreams(): StreamInfo[] {
-    return [...this.#published].map(([streamId, { stream, kind }]) => describeStream(streamId, stream, kind));
+    return [...this.#published].map(([streamId, { stream, kind, speaking }]) => describeStream(streamId, stream, kind, speaking));
   }
 
   isPublishing(stream: MediaStream): boolean {
@@ -137,7 +142,7 @@ export class RoomMedia {
     if (this.#published.size >= MAX_STREAMS_PER_MEMBER) {
       throw new RoomError(ErrorCode.INVALID_STREAM, `at most ${MAX_STREAMS_PER_MEMBER} streams per member and room`, roomId);
     }
-    this.#published.set(streamId, { stream, kind: describeStream(streamId, stream, kind).kind, outgoing: new Map() });
+    this.#published.set(streamId, { stream, kind: describeStream(streamId, stream, kind).kind, outgoing: new Map(), speaking: false });
     this.announce();
     this.#emitPublisherState(streamId, 'published');
   }
@@ -154,6 +159,22 @@ export class RoomMedia {
   /** Unpublishes every stream id under which `stream` is published here. */
   unpublishStream(stream: MediaStream, reason: string): void {
     for (const [streamId, published] of [...this.#published]) if (published.stream === stream) this.unpublish(streamId, reason);
+  }
+
+  /** Published microphones and, for each that somebody plays, one sender carrying it (speech.ts). */
+  get sendingAudio(): SendingAudio[] {
+    return [...this.#published].flatMap(([streamId, { outgoing }]) => {
+      const sender = [...outgoing.values()].find((copy) => copy.connected)?.audioSender;
+      return sender ? [{ streamId, sender }] : [];
+    });
+  }
+
+  /** Announces whether a published stream's microphone hears speech. */
+  setSpeaking(streamId: string, speaking: boolean): void {
+    const published = this.#published.get(streamId);
+    if (!published || published.speaking === speaking) return;
+    published.speaking = speaking;
+    this.announce();
   }
 
   /** Re-announces this member's streams (after mute/unmute or a device switch). */
@@ -236,6 +257,7 @@ export class RoomMedia {
     for (const [key, stream] of previous) {
       if (next.has(key)) continue;
       this.#players.get(key)?.stop('stream-removed');
+      if (stream.speaking) this.#emitSpeaking(stream, false);
       this.#emit('streamRemoved', stream);
     }
     for (const [key, stream] of next) {
@@ -243,8 +265,8 @@ export class RoomMedia {
       if (!before) {
         this.#trace('stream-seen', { roomId: this.#host.roomId, peer: stream.memberId, stream: stream.streamId });
         this.#emit('streamAdded', stream);
-      }
-      else if (!sameStream(before, stream)) this.#emit('streamUpdated', stream);
+      } else if (!sameStream(before, stream)) this.#emit('streamUpdated', stream);
+      if (stream.speaking !== (before?.speaking ?? false)) this.#emitSpeaking(stream, stream.speaking);
     }
     const present = new Set(members.map((member) => member.memberId));
     for (const published of this.#published.values()) {
@@ -341,6 +363,10 @@ export class RoomMedia {
     }
     this.#budget.remove(outgoing);
     outgoing.close();
+  }
+
+  #emitSpeaking({ memberId, streamId }: StreamEvent, speaking: boolean): void {
+    this.#emit('speaking', { roomId: this.#host.roomId, memberId, streamId, speaking });
   }
 
   #emitPublisherState(streamId: string, reason: string): void {

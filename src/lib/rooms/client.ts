@@ -363,6 +363,7 @@ export class RoomClient {
           this.#media.membersChanged(roomId);
           this.#events.emit('memberUpdated', { roomId, member });
         },
+        speakingChanged: () => this.#media.membersChanged(roomId),
         message: (message, index) => this.#events.emit('message', { roomId, index, ...message }),
         attributesChanged: (updated, deleted) => this.#events.emit('attributesChanged', { roomId, updated, deleted }),
         roleChanged: (member, previous) => {
