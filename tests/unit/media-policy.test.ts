@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AUDIO_BITRATE_BPS, DEFAULT_UPLOAD_BUDGET_BPS, encodingFor, planEncodings, type OutgoingCopy } from '../../src/lib/media/encoding-policy.js';
+import { AUDIO_BITRATE_BPS, DEFAULT_UPLOAD_BUDGET_BPS, encodingFor, planEncodings, sameEncoding, type OutgoingCopy, type VideoEncoding } from '../../src/lib/media/encoding-policy.js';
+import { SETTLE_MAX_MS, SETTLING_FRAMERATE, UploadBudget } from '../../src/lib/media/upload-budget.js';
 import { classifyQuality } from '../../src/lib/media/quality.js';
 import { SpeakingDetector, SpeechWatcher, type AudioEnergy, type SendingAudio } from '../../src/lib/media/speech.js';
 
@@ -199,5 +200,59 @@ describe('speaking measured at the source [R-53]', () => {
     expect(most).toBe(1);
     expect(mic.reads).toBeGreaterThanOrEqual(4);
     watcher.stop();
+  });
+});
+
+describe('settling: copies go slow while connections are still being made', () => {
+  /** A camera copy that records what the budget gave it. */
+  function copy() {
+    const applied: (VideoEncoding | null)[] = [];
+    return { applied, describe: () => camera, apply: (encoding: VideoEncoding | null) => void applied.push(encoding) };
+  }
+  const fps = (c: ReturnType<typeof copy>) => c.applied.at(-1)?.maxFramerate;
+
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'queueMicrotask', 'performance'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('holds connected copies at the settling rate until every connection is made', async () => {
+    const budget = new UploadBudget();
+    const [first, second] = [copy(), copy()];
+    budget.add(first);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fps(first)).toBe(SETTLING_FRAMERATE);
+    budget.settled(first);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fps(first)).toBe(30); // alone and connected: the plan's own rate
+    budget.add(second);
+    const player = {};
+    budget.connecting(player);
+    await vi.advanceTimersByTimeAsync(0);
+    expect([fps(first), fps(second)]).toEqual([SETTLING_FRAMERATE, SETTLING_FRAMERATE]);
+    budget.settled(second);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fps(first)).toBe(SETTLING_FRAMERATE); // the player still connecting
+    budget.settled(player);
+    await vi.advanceTimersByTimeAsync(0);
+    expect([fps(first), fps(second)]).toEqual([30, 30]);
+  });
+
+  it('lets go after SETTLE_MAX_MS when a connection never comes up', async () => {
+    const budget = new UploadBudget();
+    const sending = copy();
+    budget.add(sending);
+    budget.settled(sending);
+    budget.connecting({}); // a player whose publisher cannot be reached
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fps(sending)).toBe(SETTLING_FRAMERATE);
+    await vi.advanceTimersByTimeAsync(SETTLE_MAX_MS + 10);
+    expect(fps(sending)).toBe(30);
+  });
+
+  it('tells an unchanged encoding (left alone: getParameters waits on WebRTC threads) from a changed one', () => {
+    const planned = encodingFor(camera, 460_000);
+    expect(sameEncoding(planned, { ...planned })).toBe(true);
+    expect(sameEncoding(planned, { ...planned, maxFramerate: SETTLING_FRAMERATE })).toBe(false);
+    expect(sameEncoding(null, null)).toBe(true);
+    expect(sameEncoding(planned, null)).toBe(false);
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseSignal, mediaTopic } from '../../src/lib/media/signals.js';
 import { deriveMediaKey, openJson, sealJson } from '../../src/lib/media/room-key.js';
-import { readStreams, sameStream, speakingChanged, writeStreams, type StreamInfo } from '../../src/lib/media/stream-info.js';
+import { readStreams, writeStreams, type StreamInfo } from '../../src/lib/media/stream-info.js';
 import { mediaError } from '../../src/lib/media/devices.js';
 import { ErrorCode } from '../../src/lib/rooms/errors.js';
 import { codeOf } from './support/error-code.js';
 import { assertStreamId } from '../../src/lib/media/stream-info.js';
 import { isUnpairableCandidate } from '../../src/lib/media/candidates.js';
+import { readSpeakingMessage, speakingMessage } from '../../src/lib/media/speech.js';
 
 const play = { t: 'play', from: '12', to: '34', stream: 'camera', conn: '1-abc' };
 
@@ -56,32 +57,13 @@ describe('media signals of a password room are sealed [R-41]', () => {
 });
 
 describe('streams in awareness [R-53]', () => {
-  const camera: StreamInfo = { streamId: 'camera', kind: 'camera', audio: 'on', video: 'off', speaking: false };
+  const camera: StreamInfo = { streamId: 'camera', kind: 'camera', audio: 'on', video: 'off' };
 
   it('round-trips and skips malformed entries', () => {
     expect(readStreams(writeStreams([camera]))).toEqual([camera]);
     expect(readStreams({ camera: { kind: 'camera', audio: 'on', video: 'off' }, 'bad/id': { kind: 'camera', audio: 'on', video: 'on' }, x: { kind: 'tv', audio: 'on', video: 'on' }, y: null })).toEqual([camera]);
     expect(readStreams('camera')).toEqual([]);
     expect(readStreams(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`s${i}`, { kind: 'audio', audio: 'on', video: 'none' }])))).toHaveLength(8);
-  });
-
-  it('carries speaking only while it is true, and never for a microphone that is off', () => {
-    const speaking = { ...camera, speaking: true };
-    expect(writeStreams([camera])).toEqual({ camera: { kind: 'camera', audio: 'on', video: 'off' } });
-    expect(writeStreams([speaking])).toEqual({ camera: { kind: 'camera', audio: 'on', video: 'off', speaking: true } });
-    expect(readStreams(writeStreams([speaking]))).toEqual([speaking]);
-    expect(readStreams({ camera: { kind: 'camera', audio: 'off', video: 'on', speaking: true } })[0].speaking).toBe(false);
-    expect(readStreams({ camera: { kind: 'camera', audio: 'on', video: 'on', speaking: 'yes' } })[0].speaking).toBe(false);
-  });
-
-  it('tells a change of speaking apart from a change others see in the stream', () => {
-    const speaking = { ...camera, speaking: true };
-    const screen: StreamInfo = { streamId: 'screen', kind: 'screen', audio: 'none', video: 'on', speaking: false };
-    expect(sameStream(camera, speaking)).toBe(true);
-    expect(speakingChanged([camera, screen], [speaking, screen])).toBe(true);
-    expect(speakingChanged([speaking, screen], [screen, speaking])).toBe(false);
-    expect(speakingChanged([speaking], [])).toBe(true);
-    expect(speakingChanged([camera], [])).toBe(false);
   });
 
   it('checks stream ids before anything is published', () => {
@@ -118,5 +100,15 @@ describe('candidates a media connection sends [R-31]', () => {
     expect(isUnpairableCandidate(candidate('candidate:3 1 udp 41885439 203.0.113.9 3478 typ relay raddr 0.0.0.0 rport 0'))).toBe(false);
     expect(isUnpairableCandidate({ type: 'offer', sdp: 'v=0 tcptype active' })).toBe(false);
     expect(isUnpairableCandidate(null)).toBe(false);
+  });
+});
+
+describe('what a publisher says over a media connection is peer input [R-53]', () => {
+  it('reads its own speaking message and nothing else', () => {
+    expect(readSpeakingMessage(speakingMessage(true))).toBe(true);
+    expect(readSpeakingMessage(speakingMessage(false))).toBe(false);
+    for (const text of ['', 'speaking', '{"t":"speaking","on":"yes"}', '{"t":"other","on":true}', 'null', '[1]', `{"t":"speaking","on":true,"x":"${'a'.repeat(100)}"}`]) {
+      expect(readSpeakingMessage(text)).toBeNull();
+    }
   });
 });

@@ -78,3 +78,7 @@ export function encodingFor(copy: Pick<OutgoingCopy, 'kind' | 'sourceHeight'>, b
   const scale = copy.sourceHeight > rung.height ? copy.sourceHeight / rung.height : 1;
   return { maxBitrate: bitrateBps, maxFramerate: rung.fps, scaleResolutionDownBy: Math.round(scale * 100) / 100 };
 }
+
+export function sameEncoding(a: VideoEncoding | null, b: VideoEncoding | null): boolean {
+  return a === b || (a !== null && b !== null && a.maxBitrate === b.maxBitrate && a.maxFramerate === b.maxFramerate && a.scaleResolutionDownBy === b.scaleResolutionDownBy);
+}

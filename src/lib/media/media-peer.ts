@@ -19,6 +19,8 @@ export interface MediaPeerOptions {
   signal(data: SignalData): void;
   /** Player side: the remote stream has arrived. */
   onStream?(stream: MediaStream): void;
+  /** A text from the other side over the connection's data channel: peer input, unchecked. */
+  onText?(text: string): void;
   onConnected?(): void;
   /** Called once, however the connection ends (closed here, by the other side, or failed). */
   onEnded(reason: string): void;
@@ -32,6 +34,7 @@ export interface MediaPeerOptions {
  * disconnected this long is treated as failed so the player can ask again.
  */
 const DISCONNECTED_GRACE_MS = 4000;
+const textDecoder = new TextDecoder();
 
 export class MediaPeer {
   readonly #peer: SimplePeer;
@@ -54,6 +57,11 @@ export class MediaPeer {
       trace?.('media-stream');
       options.onStream?.(stream);
     });
+    if (options.onText) {
+      const onText = options.onText;
+      // simple-peer hands data over as bytes, whatever was sent.
+      this.#peer.on('data', (chunk: Uint8Array | string) => onText(typeof chunk === 'string' ? chunk : textDecoder.decode(chunk)));
+    }
     this.#peer.on('connect', () => {
       trace?.('media-connected');
       options.onConnected?.();
@@ -78,6 +86,17 @@ export class MediaPeer {
 
   get connected(): boolean {
     return this.#peer.connected;
+  }
+
+  /** Sends a short text over the data channel; false when there is none open (not connected yet, or ended). */
+  sendText(text: string): boolean {
+    if (this.#ended || !this.#peer.connected) return false;
+    try {
+      this.#peer.send(text);
+      return true;
+    } catch {
+      return false; // the channel closed between the check and the send
+    }
   }
 
   /** Signal data from the other side; ignored once ended. */

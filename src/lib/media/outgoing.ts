@@ -10,7 +10,8 @@
  */
 import type { SignalData } from 'simple-peer/simplepeer.min.js';
 import { MediaPeer } from './media-peer.js';
-import type { OutgoingCopy, VideoEncoding } from './encoding-policy.js';
+import { speakingMessage } from './speech.js';
+import { sameEncoding, type OutgoingCopy, type VideoEncoding } from './encoding-policy.js';
 import { applyVideoEncoding, type BudgetedCopy } from './upload-budget.js';
 import type { StreamKind } from './stream-info.js';
 
@@ -33,6 +34,7 @@ export class Outgoing implements BudgetedCopy {
   readonly #options: OutgoingOptions;
   readonly #peer: MediaPeer;
   #encoding: VideoEncoding | null = null;
+  #speaking = false;
 
   constructor(options: OutgoingOptions) {
     this.playerId = options.playerId;
@@ -43,7 +45,11 @@ export class Outgoing implements BudgetedCopy {
       peerOpts: options.peerOpts,
       trace: options.trace,
       signal: options.signal,
-      onConnected: options.onConnected,
+      onConnected: () => {
+        // Whatever was said before the channel opened: the player starts out thinking "quiet".
+        if (this.#speaking) this.#peer.sendText(speakingMessage(true));
+        options.onConnected();
+      },
       onEnded: options.onEnded,
     });
   }
@@ -60,6 +66,13 @@ export class Outgoing implements BudgetedCopy {
   /** The sender of the stream's microphone, if it has one. */
   get audioSender(): RTCRtpSender | undefined {
     return this.peerConnection.getSenders().find((sender) => sender.track?.kind === 'audio');
+  }
+
+  /** Tells the player whether the stream's microphone hears speech (speech.ts). */
+  setSpeaking(speaking: boolean): void {
+    if (speaking === this.#speaking) return;
+    this.#speaking = speaking;
+    this.#peer.sendText(speakingMessage(speaking));
   }
 
   receiveSignal(data: SignalData): void {
@@ -81,6 +94,8 @@ export class Outgoing implements BudgetedCopy {
   }
 
   apply(encoding: VideoEncoding | null): void {
+    // getParameters() waits on WebRTC's threads: skip the round when nothing changes.
+    if (sameEncoding(encoding, this.#encoding)) return;
     this.#encoding = encoding;
     this.#applyEncoding();
   }

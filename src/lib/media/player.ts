@@ -8,6 +8,7 @@
  */
 import type { SignalData } from 'simple-peer/simplepeer.min.js';
 import { MediaPeer } from './media-peer.js';
+import { readSpeakingMessage } from './speech.js';
 
 export type PlayerState = 'requesting' | 'playing' | 'failed' | 'stopped';
 
@@ -17,6 +18,10 @@ export interface PlayerOptions {
   /** Sends a signal of this player's to the publisher (`conn` names the attempt). */
   send(message: { t: 'play' | 'stop' } | { t: 'signal'; data: SignalData }, conn: string): void;
   stateChanged(state: PlayerState, reason: string): void;
+  /** The publisher says its microphone started or stopped hearing speech; false when the connection ends. */
+  speakingChanged(speaking: boolean): void;
+  /** The connection is up (ICE and the data channel; `playing` comes earlier, with the tracks). */
+  connected?(): void;
   /** Steps of connecting, for trace.ts. */
   trace?(event: string, detail?: Record<string, unknown>): void;
 }
@@ -37,6 +42,7 @@ export class Player {
   #peer: MediaPeer | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #retryDelayMs = RETRY_FIRST_MS;
+  #speaking = false;
 
   constructor(options: PlayerOptions) {
     this.streamId = options.streamId;
@@ -56,19 +62,7 @@ export class Player {
   receive(conn: string, message: { t: 'signal'; data: SignalData } | { t: 'refuse'; code: string }): void {
     if (conn !== this.#conn || this.#state === 'stopped') return;
     if (message.t === 'refuse') return this.#fail(`refused: ${message.code}`);
-    if (!this.#peer) {
-      const peer: MediaPeer = new MediaPeer({
-        peerOpts: this.#options.peerOpts,
-        trace: this.#options.trace,
-        signal: (data) => this.#options.send({ t: 'signal', data }, conn),
-        onStream: (remote) => this.#adopt(remote),
-        // Only the current connection's end is a failure; one closed on purpose is not.
-        onEnded: (reason) => {
-          if (this.#peer === peer) this.#fail(reason);
-        },
-      });
-      this.#peer = peer;
-    }
+    this.#peer ??= this.#connection(conn);
     this.#peer.receiveSignal(message.data);
   }
 
@@ -92,6 +86,26 @@ export class Player {
     this.#options.trace?.('play-sent', { conn: this.#conn });
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#fail('timeout'), CONNECT_TIMEOUT_MS);
+  }
+
+  /** The attempt's connection, made when the publisher's offer arrives. */
+  #connection(conn: string): MediaPeer {
+    const peer: MediaPeer = new MediaPeer({
+      peerOpts: this.#options.peerOpts,
+      trace: this.#options.trace,
+      signal: (data) => this.#options.send({ t: 'signal', data }, conn),
+      onStream: (remote) => this.#adopt(remote),
+      onConnected: () => this.#options.connected?.(),
+      onText: (text) => {
+        const speaking = readSpeakingMessage(text);
+        if (this.#peer === peer && speaking !== null) this.#setSpeaking(speaking);
+      },
+      // Only the current connection's end is a failure; one closed on purpose is not.
+      onEnded: (reason) => {
+        if (this.#peer === peer) this.#fail(reason);
+      },
+    });
+    return peer;
   }
 
   #adopt(remote: MediaStream): void {
@@ -119,6 +133,13 @@ export class Player {
     const peer = this.#peer;
     this.#peer = null;
     peer?.close();
+    this.#setSpeaking(false);
+  }
+
+  #setSpeaking(speaking: boolean): void {
+    if (speaking === this.#speaking) return;
+    this.#speaking = speaking;
+    this.#options.speakingChanged(speaking);
   }
 
   #setState(state: PlayerState, reason: string): void {

@@ -52,7 +52,7 @@ export interface RoomMediaEvents {
   streamUpdated: StreamEvent;
   publisherState: PublisherStateEvent;
   playerState: PlayerStateEvent;
-  /** A remote member's stream started or stopped speaking, as its publisher measures it. */
+  /** A played stream's microphone started or stopped hearing speech, as its publisher measures it. */
   speaking: SpeakingEvent;
 }
 
@@ -61,7 +61,7 @@ interface Published {
   kind: StreamKind;
   /** Keyed by player member id: at most one connection per player. */
   outgoing: Map<string, Outgoing>;
-  /** Its microphone hears speech (speech.ts); announced with the stream. */
+  /** Its microphone hears speech (speech.ts); told to every player. */
   speaking: boolean;
 }
 
@@ -122,7 +122,7 @@ export class RoomMedia {
 
   /** This member's published streams. */
   get localStreams(): StreamInfo[] {
-    return [...this.#published].map(([streamId, { stream, kind, speaking }]) => describeStream(streamId, stream, kind, speaking));
+    return [...this.#published].map(([streamId, { stream, kind }]) => describeStream(streamId, stream, kind));
   }
 
   isPublishing(stream: MediaStream): boolean {
@@ -169,17 +169,20 @@ export class RoomMedia {
     });
   }
 
-  /** Announces whether a published stream's microphone hears speech. */
+  /** Tells the players of a published stream whether its microphone hears speech. */
   setSpeaking(streamId: string, speaking: boolean): void {
     const published = this.#published.get(streamId);
     if (!published || published.speaking === speaking) return;
     published.speaking = speaking;
-    this.announce();
+    for (const copy of published.outgoing.values()) copy.setSpeaking(speaking);
   }
 
   /** Re-announces this member's streams (after mute/unmute or a device switch). */
   announce(): void {
-    if (!this.#closed) this.#host.announce(this.localStreams);
+    if (this.#closed) return;
+    // A microphone turned off is quiet at once, not after the speech detector's hold.
+    for (const [streamId, { stream }] of this.#published) if (!stream.getAudioTracks().some((track) => track.enabled)) this.setSpeaking(streamId, false);
+    this.#host.announce(this.localStreams);
   }
 
   /**
@@ -201,10 +204,14 @@ export class RoomMedia {
       send: (message, conn) => this.#channel.send({ ...message, from: this.#host.localMemberId, to: remote.memberId, stream: streamId, conn }),
       stateChanged: (state, reason) => {
         this.#emit('playerState', { roomId: this.#host.roomId, streamId, memberId: remote.memberId, state, reason });
+        if (state === 'failed' || state === 'stopped') this.#budget.settled(player); // its first attempt only (upload-budget.ts)
         if (state === 'stopped' && this.#players.get(key) === player) this.#players.delete(key);
       },
+      speakingChanged: (speaking) => this.#emit('speaking', { roomId: this.#host.roomId, memberId: remote.memberId, streamId, speaking }),
+      connected: () => this.#budget.settled(player),
     });
     this.#players.set(key, player);
+    this.#budget.connecting(player);
     return player.stream;
   }
 
@@ -257,7 +264,6 @@ export class RoomMedia {
     for (const [key, stream] of previous) {
       if (next.has(key)) continue;
       this.#players.get(key)?.stop('stream-removed');
-      if (stream.speaking) this.#emitSpeaking(stream, false);
       this.#emit('streamRemoved', stream);
     }
     for (const [key, stream] of next) {
@@ -266,7 +272,6 @@ export class RoomMedia {
         this.#trace('stream-seen', { roomId: this.#host.roomId, peer: stream.memberId, stream: stream.streamId });
         this.#emit('streamAdded', stream);
       } else if (!sameStream(before, stream)) this.#emit('streamUpdated', stream);
-      if (stream.speaking !== (before?.speaking ?? false)) this.#emitSpeaking(stream, stream.speaking);
     }
     const present = new Set(members.map((member) => member.memberId));
     for (const published of this.#published.values()) {
@@ -323,11 +328,15 @@ export class RoomMedia {
       peerOpts: this.#peerOpts,
       trace: this.#traceFor('send', playerId, streamId),
       signal: (data) => this.#channel.send({ t: 'signal', from: this.#host.localMemberId, to: playerId, stream: streamId, conn, data }),
-      onConnected: () => this.#emitPublisherState(streamId, 'receiver-connected'),
+      onConnected: () => {
+        this.#budget.settled(outgoing);
+        this.#emitPublisherState(streamId, 'receiver-connected');
+      },
       onEnded: () => {
         if (published.outgoing.get(playerId) === outgoing) this.#closeOutgoing(outgoing);
       },
     });
+    outgoing.setSpeaking(published.speaking);
     published.outgoing.set(playerId, outgoing);
     this.#budget.add(outgoing);
     this.#trace('play-in', { roomId: this.#host.roomId, peer: playerId, stream: streamId, conn });
@@ -363,10 +372,6 @@ export class RoomMedia {
     }
     this.#budget.remove(outgoing);
     outgoing.close();
-  }
-
-  #emitSpeaking({ memberId, streamId }: StreamEvent, speaking: boolean): void {
-    this.#emit('speaking', { roomId: this.#host.roomId, memberId, streamId, speaking });
   }
 
   #emitPublisherState(streamId: string, reason: string): void {

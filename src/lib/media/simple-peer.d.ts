@@ -24,9 +24,12 @@ declare module 'simple-peer/simplepeer.min.js' {
     /** simple-peer's RTCPeerConnection: private by convention, stable in this unmaintained version. */
     readonly _pc: RTCPeerConnection;
     signal(data: SignalData): void;
+    /** Over the data channel; throws unless connected. */
+    send(data: string | Uint8Array): void;
     destroy(error?: Error): void;
     on(event: 'signal', listener: (data: SignalData) => void): this;
     on(event: 'stream', listener: (stream: MediaStream) => void): this;
+    on(event: 'data', listener: (chunk: Uint8Array | string) => void): this;
     on(event: 'connect' | 'close', listener: () => void): this;
     on(event: 'error', listener: (error: Error & { code?: string }) => void): this;
     on(event: 'iceStateChange', listener: (iceConnectionState: RTCIceConnectionState) => void): this;

@@ -1,14 +1,16 @@
 /**
- * The speaking indicator [R-53], judged where the sound is made: each member measures the
- * microphones it publishes and says in its awareness state which of its streams are speaking
- * (stream-info.ts); the others only read that flag.
+ * The speaking indicator [R-53], judged where the sound is made: a publisher measures each
+ * microphone it publishes and tells the members playing it, over the data channel every media
+ * connection has anyway (simple-peer opens one); a player only reads what it is told.
  *
- * Why not measure each remote stream where it arrives: a receiver's level comes from
- * getStats(), and Chromium collects a connection's whole report for every call, on the threads
- * that also set connections up. A member playing five streams polled five reports four times a
- * second, and six members entering together took about half as long again to see every picture
- * as with no polling at all (BENCHMARKS.md "Media"). At the source it is one report per
- * published microphone, however many members play it.
+ * Why not measure each stream where it arrives: a receiver's level comes from getStats(), and
+ * Chromium collects a connection's whole report for every call, on the threads that also set
+ * connections up. A member playing five streams polled five reports four times a second, and
+ * six members entering together took about half as long again to see every picture as with no
+ * polling at all (BENCHMARKS.md "Media"). At the source it is one report per published
+ * microphone, however many members play it. Why not in the awareness state: y-webrtc passes
+ * every awareness change on from each member to all the others, thirty messages for one change
+ * in a room of six, each decoded and compared on every page.
  *
  * Speaking is judged on the mean audio power since the last look (the media-source stats'
  * totalAudioEnergy / totalSamplesDuration), not on a sampled level: a sampled level shows only
@@ -56,6 +58,24 @@ export class SpeakingDetector {
     if (level >= SPEAKING_ON) this.#lastLoud = now;
     this.speaking = level >= SPEAKING_ON || (this.speaking && (level >= SPEAKING_OFF || now - this.#lastLoud < SPEAKING_HOLD_MS));
     return this.speaking;
+  }
+}
+
+/** What a publisher tells a player over their media connection. */
+export function speakingMessage(speaking: boolean): string {
+  return JSON.stringify({ t: 'speaking', on: speaking });
+}
+
+/** The verdict in a publisher's message, or null for anything else (peer input: never trusted further). */
+export function readSpeakingMessage(text: string): boolean | null {
+  if (text.length > 64) return null;
+  try {
+    const message: unknown = JSON.parse(text);
+    if (typeof message !== 'object' || message === null) return null;
+    const { t, on } = message as Record<string, unknown>;
+    return t === 'speaking' && typeof on === 'boolean' ? on : null;
+  } catch {
+    return null;
   }
 }
 

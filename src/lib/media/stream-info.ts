@@ -19,8 +19,6 @@ export interface StreamInfo {
   kind: StreamKind;
   audio: TrackState;
   video: TrackState;
-  /** Its owner hears speech in its microphone right now (speech.ts) [R-53]. */
-  speaking: boolean;
 }
 
 /** Streams one member may publish into one room at once (camera, screen, and a few more). */
@@ -48,10 +46,8 @@ export function guessKind(stream: MediaStream): StreamKind {
   return settings.displaySurface ? 'screen' : 'camera';
 }
 
-export function describeStream(streamId: string, stream: MediaStream, kind: StreamKind = guessKind(stream), speaking = false): StreamInfo {
-  const audio = trackState(stream.getAudioTracks());
-  // A microphone turned off is silent at once, not after the speech detector's hold.
-  return { streamId, kind, audio, video: trackState(stream.getVideoTracks()), speaking: speaking && audio === 'on' };
+export function describeStream(streamId: string, stream: MediaStream, kind: StreamKind = guessKind(stream)): StreamInfo {
+  return { streamId, kind, audio: trackState(stream.getAudioTracks()), video: trackState(stream.getVideoTracks()) };
 }
 
 /** The streams field of a remote awareness state; malformed entries are skipped, not fatal. */
@@ -60,28 +56,18 @@ export function readStreams(value: unknown): StreamInfo[] {
   const streams: StreamInfo[] = [];
   for (const [streamId, entry] of Object.entries(value).slice(0, MAX_STREAMS_PER_MEMBER)) {
     if (!STREAM_ID_PATTERN.test(streamId) || typeof entry !== 'object' || entry === null) continue;
-    const { kind, audio, video, speaking } = entry as Record<string, unknown>;
+    const { kind, audio, video } = entry as Record<string, unknown>;
     if (!STREAM_KINDS.includes(kind as StreamKind) || !TRACK_STATES.includes(audio as TrackState) || !TRACK_STATES.includes(video as TrackState)) continue;
-    streams.push({ streamId, kind: kind as StreamKind, audio: audio as TrackState, video: video as TrackState, speaking: speaking === true && audio === 'on' });
+    streams.push({ streamId, kind: kind as StreamKind, audio: audio as TrackState, video: video as TrackState });
   }
   return streams;
 }
 
-/**
- * The awareness form: an object keyed by streamId (one entry per id by construction);
- * `speaking` only while true, so the usual state stays as small as it was.
- */
-export function writeStreams(streams: readonly StreamInfo[]): Record<string, { kind: StreamKind; audio: TrackState; video: TrackState; speaking?: true }> {
-  return Object.fromEntries(streams.map(({ streamId, kind, audio, video, speaking }) => [streamId, { kind, audio, video, ...(speaking ? { speaking: true as const } : {}) }]));
+/** The awareness form: an object keyed by streamId (one entry per id by construction). */
+export function writeStreams(streams: readonly StreamInfo[]): Record<string, Omit<StreamInfo, 'streamId'>> {
+  return Object.fromEntries(streams.map(({ streamId, kind, audio, video }) => [streamId, { kind, audio, video }]));
 }
 
-/** The same stream as announced, speaking aside: that comes and goes with every sentence and has its own event. */
 export function sameStream(a: StreamInfo, b: StreamInfo): boolean {
   return a.streamId === b.streamId && a.kind === b.kind && a.audio === b.audio && a.video === b.video;
-}
-
-/** Whether a member's speaking streams differ between two announcements. */
-export function speakingChanged(a: readonly StreamInfo[], b: readonly StreamInfo[]): boolean {
-  const speaking = (streams: readonly StreamInfo[]) => streams.filter((stream) => stream.speaking).map((stream) => stream.streamId).sort().join(' ');
-  return speaking(a) !== speaking(b);
 }

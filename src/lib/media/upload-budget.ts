@@ -1,7 +1,17 @@
 /**
  * One budget for everything this client sends, all rooms together: each time a media
- * connection starts or ends, every outgoing video copy gets its new share (encoding-policy.ts),
- * applied with RTCRtpSender.setParameters — no renegotiation.
+ * connection starts, connects or ends, every outgoing video copy gets its new share
+ * (encoding-policy.ts), applied with RTCRtpSender.setParameters — no renegotiation.
+ *
+ * Settling: while some of this client's media connections are still connecting (copies it
+ * sends, and the first attempt of each stream it plays), the copies already connected send at
+ * a low frame rate. A room of six entering together sets up thirty media
+ * connections at once on what is often a laptop; pictures already flowing at full rate took
+ * the CPU those handshakes needed, and the last pictures came seconds later (BENCHMARKS.md
+ * "Media"). The first picture is as quick either way; the frame rate follows once everyone is
+ * connected. A connection still connecting after SETTLE_MAX_MS no longer holds the others back
+ * (a member that cannot be reached must not leave the room at a low frame rate), and a player's
+ * retries do not count.
  */
 import { DEFAULT_UPLOAD_BUDGET_BPS, planEncodings, type OutgoingCopy, type VideoEncoding } from './encoding-policy.js';
 
@@ -10,22 +20,44 @@ export interface BudgetedCopy {
   apply(encoding: VideoEncoding | null): void;
 }
 
+/** The frame rate of connected copies while others are still connecting. */
+export const SETTLING_FRAMERATE = 5;
+/** How long a connection still connecting holds the copies at SETTLING_FRAMERATE, at most. */
+export const SETTLE_MAX_MS = 4000;
+
 export class UploadBudget {
   readonly budgetBps: number;
   readonly #copies = new Set<BudgetedCopy>();
+  /** Connections still connecting (copies and players), with when they began. */
+  readonly #connecting = new Map<object, number>();
   #replanQueued = false;
+  #settleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(budgetBps = DEFAULT_UPLOAD_BUDGET_BPS) {
     this.budgetBps = budgetBps;
   }
 
+  /** A new copy: it is connecting until `settled`. */
   add(copy: BudgetedCopy): void {
     this.#copies.add(copy);
+    this.#connecting.set(copy, performance.now());
     this.replan();
   }
 
   remove(copy: BudgetedCopy): void {
+    this.#connecting.delete(copy);
     if (this.#copies.delete(copy)) this.replan();
+  }
+
+  /** Something else of this client's is connecting (a player's first attempt). */
+  connecting(key: object): void {
+    this.#connecting.set(key, performance.now());
+    this.replan();
+  }
+
+  /** A copy or player that was connecting is connected, or gave up. */
+  settled(key: object): void {
+    if (this.#connecting.delete(key)) this.replan();
   }
 
   /** Several connections come and go together (a member leaves two rooms): plan once for all. */
@@ -39,8 +71,23 @@ export class UploadBudget {
         copies.map((copy) => copy.describe()),
         this.budgetBps,
       );
-      copies.forEach((copy, index) => copy.apply(encodings[index]));
+      const settling = this.#settling();
+      copies.forEach((copy, index) => {
+        const encoding = encodings[index];
+        copy.apply(encoding && settling ? { ...encoding, maxFramerate: Math.min(encoding.maxFramerate, SETTLING_FRAMERATE) } : encoding);
+      });
     });
+  }
+
+  /** Whether anything is still connecting (and not for too long); if so, replans when that runs out. */
+  #settling(): boolean {
+    clearTimeout(this.#settleTimer);
+    const now = performance.now();
+    for (const [key, began] of this.#connecting) if (now - began >= SETTLE_MAX_MS) this.#connecting.delete(key);
+    if (this.#connecting.size === 0) return false;
+    const lastEnd = Math.max(...this.#connecting.values()) + SETTLE_MAX_MS;
+    this.#settleTimer = setTimeout(() => this.replan(), lastEnd - now);
+    return true;
   }
 }
 

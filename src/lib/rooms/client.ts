@@ -363,7 +363,6 @@ export class RoomClient {
           this.#media.membersChanged(roomId);
           this.#events.emit('memberUpdated', { roomId, member });
         },
-        speakingChanged: () => this.#media.membersChanged(roomId),
         message: (message, index) => this.#events.emit('message', { roomId, index, ...message }),
         attributesChanged: (updated, deleted) => this.#events.emit('attributesChanged', { roomId, updated, deleted }),
         roleChanged: (member, previous) => {

@@ -22,7 +22,7 @@ import {
 } from './schema.js';
 import { BANS_KEY, BAN_DURATION_MS, META_KEY, ROLES_KEY, closedFor, effectiveRole, isBanned } from './moderation.js';
 import { ErrorCode, RoomError } from './errors.js';
-import { speakingChanged, writeStreams, type StreamInfo } from '../media/stream-info.js';
+import { writeStreams, type StreamInfo } from '../media/stream-info.js';
 import { StuckConnectionWatchdog } from './stuck-connections.js';
 import { createWebrtcProvider, type CreateRoomProvider, type RoomProvider, type SignalingSocket } from './room-provider.js';
 import { isSwitchable, pauseSocket, pointAt, whenSocketConnected } from './signaling-switch.js';
@@ -59,8 +59,6 @@ export interface RoomCallbacks {
   membersJoined(members: Member[]): void;
   membersLeft(members: Member[], reason: LeaveReason): void;
   memberUpdated(member: Member): void;
-  /** Which of a member's streams are speaking changed, and nothing else a memberUpdated would report. */
-  speakingChanged?(member: Member): void;
   /** `index`: the message's place in the history (`messages`) once it is in. */
   message(message: ChatMessage, index: number): void;
   attributesChanged(updated: Record<string, string>, deleted: string[]): void;
@@ -610,7 +608,6 @@ export class Room implements FailoverRoom {
     if (!awareness || !this.#admitted) return;
     const joined: Member[] = [];
     const changed: Member[] = [];
-    const speaking: Member[] = [];
     for (const clientId of [...added, ...updated]) {
       const member = this.#readMember(clientId, awareness.getStates().get(clientId), awareness.clientID);
       if (!member) continue;
@@ -618,7 +615,6 @@ export class Room implements FailoverRoom {
       this.#members.set(clientId, member);
       if (!known) joined.push(member);
       else if (memberChanged(known, member)) changed.push(member);
-      else if (speakingChanged(known.streams, member.streams)) speaking.push(member);
     }
     const left: Member[] = [];
     for (const clientId of removed) {
@@ -630,7 +626,6 @@ export class Room implements FailoverRoom {
     }
     if (joined.length > 0) this.#callbacks.membersJoined(joined);
     for (const member of changed) this.#callbacks.memberUpdated(member);
-    for (const member of speaking) this.#callbacks.speakingChanged?.(member);
     if (left.length > 0) this.#callbacks.membersLeft(left, leaveReason(origin));
   };
 
