@@ -81,28 +81,53 @@ function chromiumCpuSeconds(): number {
 
 /**
  * Enters, publishes, plays whatever appears; resolves with ms until `expected` remote pictures
- * show, and when each video (by stream id) first had one.
+ * show, and when each video (by stream id) first had one. Pictures are noticed by their
+ * `loadedmetadata` / `resize` events, not by polling every video's size fifty times a second:
+ * the measurement should not add work the app does not do to starved pages (alternating runs
+ * showed no difference in the start time either way, BENCHMARKS.md "Media").
  */
 function enterAndWatch(page: Page, room: string, expected: number): Promise<{ ms: number; firstFrames: Record<string, number> }> {
   return page.evaluate(
     async ([roomId, count]) => {
-      const firstFrames: Record<string, number> = {};
       const client = window.client!;
-      client.on('streamAdded', ({ roomId: r, streamId }) => void window.media.play(r, streamId));
       const started = performance.now();
+      const pictures = (window as unknown as { watchPictures(count: number): { firstFrames: Record<string, number>; all: Promise<void> } }).watchPictures(count);
+      client.on('streamAdded', ({ roomId: r, streamId }) => void window.media.play(r, streamId));
       await client.enterRoom({ roomId });
       await client.publish(roomId, window.media.streams['cam'], { streamId: `cam-${client.user.userId}` });
       for (const stream of client.room(roomId)!.streams) void window.media.play(roomId, stream.streamId);
-      for (;;) {
-        const showing = [...document.querySelectorAll('video')].filter((v) => v.videoWidth > 0);
-        for (const video of showing) firstFrames[video.id.slice(video.id.lastIndexOf(':') + 1)] ??= Date.now();
-        if (showing.length >= count) return { ms: performance.now() - started, firstFrames };
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await pictures.all;
+      return { ms: performance.now() - started, firstFrames: pictures.firstFrames };
     },
     [room, expected] as const,
   );
 }
+
+/**
+ * `watchPictures(count)` for a page: when each <video> added from now on first has a picture
+ * (by stream id), and a promise for when `count` have. Plain script, like TRACE_SINK: tsx would
+ * wrap functions written inside evaluate() in a helper the page does not have.
+ */
+const WATCH_PICTURES = `window.watchPictures = function (count) {
+  const firstFrames = {};
+  let done;
+  const all = new Promise(function (resolve) { done = resolve; });
+  function notice(video) {
+    function check() {
+      if (video.videoWidth === 0) return;
+      const streamId = video.id.slice(video.id.lastIndexOf(':') + 1);
+      if (!(streamId in firstFrames)) firstFrames[streamId] = Date.now();
+      if (Object.keys(firstFrames).length >= count) done();
+    }
+    video.addEventListener('loadedmetadata', check);
+    video.addEventListener('resize', check);
+    check();
+  }
+  new MutationObserver(function (records) {
+    for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLVideoElement) notice(node);
+  }).observe(document.body, { childList: true });
+  return { firstFrames, all };
+};`;
 
 /** framesDecoded keyed by the peer connection's position and inbound-rtp id (a retried connection is a new key). */
 async function rtpTotals(page: Page, room: string): Promise<{ frames: Record<string, number>; bytesSent: number }> {
@@ -130,6 +155,7 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
   for (let i = 0; i < peers; i++) {
     const page = await openMember(browser, relay, `m${i}`, mode === 'fixed' ? { uploadBudgetBps: UNLIMITED_BPS } : {}, { trace: args.trace });
     await page.evaluate(() => window.media.open('cam'));
+    await page.addScriptTag({ content: WATCH_PICTURES });
     pages.push(page);
   }
   try {
