@@ -76,6 +76,10 @@ describe('glare between two members offering at once (announce gate)', () => {
     // not ours to read pass untouched.
     expect(judge(r, signal('z', 'm', 'candidate'), new Set(['z']))).toBe('drop');
     expect(judge(r, signal('z', 'm', 'candidate'))).toBe('pass');
+    // …and a TCP active candidate, which nothing of Chromium's can pair with, from anyone.
+    const tcp = (tcptype: string) => ({ ...signal('z', 'm', 'candidate'), signal: { type: 'candidate', candidate: { candidate: `candidate:1 1 tcp 1518280447 192.0.2.2 9 typ host tcptype ${tcptype} generation 0` } } });
+    expect(judge(r, tcp('active'))).toBe('drop');
+    expect(judge(r, tcp('passive'))).toBe('pass');
     expect(judge(r, signal('z', 'm', 'answer'), new Set(['z']))).toBe('pass');
     expect(judge(r, { type: 'announce', from: 'z' })).toBe('pass');
     expect(judge(r, signal('z', 'x', 'offer'))).toBe('pass');

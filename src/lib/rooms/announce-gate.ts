@@ -35,6 +35,7 @@
  */
 import type { Trace } from './trace.js';
 import { openSignalingData, type SignalingData } from './signaling-wire.js';
+import { isUnpairableCandidate } from '../media/candidates.js';
 
 /** y-webrtc's WebrtcConn, as far as the gate uses it. */
 export interface WebrtcConnLike {
@@ -88,7 +89,9 @@ export function keepsOwnOffer(localPeerId: string, remotePeerId: string): boolea
 export function judge(room: Pick<YWebrtcRoomLike, 'peerId' | 'webrtcConns' | 'bcConns'>, data: SignalingData | null, ignoring: ReadonlySet<string> = new Set()): Verdict {
   if (data === null || data.type !== 'signal' || typeof data.from !== 'string' || data.to !== room.peerId || room.bcConns.has(data.from)) return 'pass';
   const kind = data.signal?.type;
-  if (kind === 'candidate') return ignoring.has(data.from) ? 'drop' : 'pass';
+  // A TCP active candidate pairs only with a passive one, which Chromium never offers: handing
+  // it to y-webrtc only costs an addIceCandidate that blocks the page (media/candidates.ts).
+  if (kind === 'candidate') return ignoring.has(data.from) || isUnpairableCandidate(data.signal) ? 'drop' : 'pass';
   if (kind !== 'offer') return 'pass';
   const ours = room.webrtcConns.get(data.from);
   const glare = ours?.peer?.initiator === true && ours.connected !== true;
