@@ -248,6 +248,16 @@ describe('settling: copies go slow while connections are still being made', () =
     expect(fps(sending)).toBe(30);
   });
 
+  it('does not slow the others down for a retry', async () => {
+    const budget = new UploadBudget();
+    const sending = copy();
+    budget.add(sending);
+    budget.settled(sending);
+    budget.add(copy(), false); // the same player served again after its connection failed
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fps(sending)).toBe(30);
+  });
+
   it('tells an unchanged encoding (left alone: getParameters waits on WebRTC threads) from a changed one', () => {
     const planned = encodingFor(camera, 460_000);
     expect(sameEncoding(planned, { ...planned })).toBe(true);

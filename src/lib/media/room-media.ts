@@ -63,6 +63,8 @@ interface Published {
   outgoing: Map<string, Outgoing>;
   /** Its microphone hears speech (speech.ts); told to every player. */
   speaking: boolean;
+  /** Players served before: a request of theirs now is a retry (upload-budget.ts, settling). */
+  served: Set<string>;
 }
 
 type Emit = <K extends keyof RoomMediaEvents>(event: K, payload: RoomMediaEvents[K]) => void;
@@ -142,7 +144,7 @@ export class RoomMedia {
     if (this.#published.size >= MAX_STREAMS_PER_MEMBER) {
       throw new RoomError(ErrorCode.INVALID_STREAM, `at most ${MAX_STREAMS_PER_MEMBER} streams per member and room`, roomId);
     }
-    this.#published.set(streamId, { stream, kind: describeStream(streamId, stream, kind).kind, outgoing: new Map(), speaking: false });
+    this.#published.set(streamId, { stream, kind: describeStream(streamId, stream, kind).kind, outgoing: new Map(), speaking: false, served: new Set() });
     this.announce();
     this.#emitPublisherState(streamId, 'published');
   }
@@ -338,7 +340,8 @@ export class RoomMedia {
     });
     outgoing.setSpeaking(published.speaking);
     published.outgoing.set(playerId, outgoing);
-    this.#budget.add(outgoing);
+    this.#budget.add(outgoing, !published.served.has(playerId));
+    published.served.add(playerId);
     this.#trace('play-in', { roomId: this.#host.roomId, peer: playerId, stream: streamId, conn });
   }
 

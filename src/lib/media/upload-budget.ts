@@ -10,8 +10,8 @@
  * the CPU those handshakes needed, and the last pictures came seconds later (BENCHMARKS.md
  * "Media"). The first picture is as quick either way; the frame rate follows once everyone is
  * connected. A connection still connecting after SETTLE_MAX_MS no longer holds the others back
- * (a member that cannot be reached must not leave the room at a low frame rate), and a player's
- * retries do not count.
+ * (a member that cannot be reached must not leave the room at a low frame rate), and retries do
+ * not count (a player asking again for a stream, a publisher serving it again).
  */
 import { DEFAULT_UPLOAD_BUDGET_BPS, planEncodings, type OutgoingCopy, type VideoEncoding } from './encoding-policy.js';
 
@@ -37,10 +37,10 @@ export class UploadBudget {
     this.budgetBps = budgetBps;
   }
 
-  /** A new copy: it is connecting until `settled`. */
-  add(copy: BudgetedCopy): void {
+  /** A new copy: it is connecting until `settled`, unless it is a retry (`connecting` false). */
+  add(copy: BudgetedCopy, connecting = true): void {
     this.#copies.add(copy);
-    this.#connecting.set(copy, performance.now());
+    if (connecting) this.#connecting.set(copy, performance.now());
     this.replan();
   }
 
