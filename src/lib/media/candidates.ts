@@ -9,7 +9,7 @@
  * thread — in a six-person room on two cores, where a page was blocked there 11 % of the time
  * while the room started. Left out, the room's media connected sooner: median 5.7 s against
  * 8.0 s to every picture, ICE median 0.85 s against 1.3 s; and when the data connections stopped
-taking them too, 6.1 s against 7.2 s (BENCHMARKS.md "Media").
+ * taking them too, 6.1 s against 7.2 s (BENCHMARKS.md "Media").
  *
  * What is given up: a TCP path to a peer that offers passive TCP candidates (Firefox can) when
  * UDP between the two is blocked; a TURN server (`iceServers`) is the way through such networks.

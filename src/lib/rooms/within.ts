@@ -1,5 +1,9 @@
-/** Waits for `promise` (its outcome ignored), but no longer than `ms`. */
+/** Waits for `promise` to settle (its outcome ignored, a rejection too), but no longer than `ms`. */
 export function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).then(() => clearTimeout(timer));
+  const settled = promise.then(
+    () => {},
+    () => {},
+  );
+  return Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).then(() => clearTimeout(timer));
 }
