@@ -46,6 +46,7 @@ interface Result {
   peers: number;
   mode: string;
   startMs: number;
+  soundMs: number;
   cpuPercent: number;
   fpsMin: number;
   fpsMedian: number;
@@ -86,7 +87,7 @@ function chromiumCpuSeconds(): number {
  * the measurement should not add work the app does not do to starved pages (alternating runs
  * showed no difference in the start time either way, BENCHMARKS.md "Media").
  */
-function enterAndWatch(page: Page, room: string, expected: number): Promise<{ ms: number; firstFrames: Record<string, number> }> {
+function enterAndWatch(page: Page, room: string, expected: number): Promise<{ ms: number; soundMs: number; firstFrames: Record<string, number> }> {
   return page.evaluate(
     async ([roomId, count]) => {
       const client = window.client!;
@@ -97,7 +98,9 @@ function enterAndWatch(page: Page, room: string, expected: number): Promise<{ ms
       await client.publish(roomId, window.media.streams['cam'], { streamId: `cam-${client.user.userId}` });
       for (const stream of client.room(roomId)!.streams) void window.media.play(roomId, stream.streamId);
       await pictures.all;
-      return { ms: performance.now() - started, firstFrames: pictures.firstFrames };
+      const picturesMs = performance.now() - started;
+      await (window as unknown as { awaitSound(roomId: string, count: number): Promise<void> }).awaitSound(roomId, count);
+      return { ms: picturesMs, soundMs: performance.now() - started, firstFrames: pictures.firstFrames };
     },
     [room, expected] as const,
   );
@@ -127,6 +130,19 @@ const WATCH_PICTURES = `window.watchPictures = function (count) {
     for (const record of records) for (const node of record.addedNodes) if (node instanceof HTMLVideoElement) notice(node);
   }).observe(document.body, { childList: true });
   return { firstFrames, all };
+};
+window.awaitSound = function (roomId, count) {
+  return new Promise(function (resolve) {
+    function poll() {
+      const pcs = window.client.mediaConnections(roomId).incoming;
+      Promise.all(pcs.map(function (pc) { return pc.getStats(); })).then(function (reports) {
+        let arrived = 0;
+        for (const report of reports) report.forEach(function (s) { if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 0) arrived++; });
+        if (arrived >= count) resolve(); else setTimeout(poll, 50);
+      });
+    }
+    poll();
+  });
 };`;
 
 /** framesDecoded keyed by the peer connection's position and inbound-rtp id (a retried connection is a new key). */
@@ -182,6 +198,7 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
       peers,
       mode,
       startMs: Math.max(...starts.map((start) => start.ms)),
+      soundMs: Math.max(...starts.map((start) => start.soundMs)),
       cpuPercent,
       fpsMin: fps[0] ?? 0,
       fpsMedian: fps[Math.floor(fps.length / 2)] ?? 0,
@@ -203,7 +220,7 @@ async function main(): Promise<void> {
         for (let run = 1; run <= runs; run++) {
           const r = await measure(browser, relay, peers, mode);
           const line =
-            `| ${peers} | ${mode} | ${Math.round(r.startMs)} | ${Math.round(r.cpuPercent)} | ${r.fpsMin.toFixed(1)} | ` +
+            `| ${peers} | ${mode} | ${Math.round(r.startMs)} | ${Math.round(r.soundMs)} | ${Math.round(r.cpuPercent)} | ${r.fpsMin.toFixed(1)} | ` +
             `${r.fpsMedian.toFixed(1)} | ${r.uploadMbpsMax.toFixed(2)} |`;
           console.log(line);
           rows.push(line);
@@ -214,8 +231,8 @@ async function main(): Promise<void> {
     await browser.close();
     await relay.close();
   }
-  console.log('\n| peers | mode | enterRoom → all videos (ms) | Chromium CPU (% of a core) | decoded fps, min | median | upload per member, max (Mbps) |');
-  console.log('|---:|---|---:|---:|---:|---:|---:|');
+  console.log('\n| peers | mode | enterRoom → all videos (ms) | → all sound too (ms) | Chromium CPU (% of a core) | decoded fps, min | median | upload per member, max (Mbps) |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
 }
 
