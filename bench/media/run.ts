@@ -47,6 +47,9 @@ interface Result {
   mode: string;
   startMs: number;
   soundMs: number;
+  /** Frames the relay received and wrote from enterRoom until every picture and sound arrived. */
+  relayIn: number;
+  relayOut: number;
   cpuPercent: number;
   fpsMin: number;
   fpsMedian: number;
@@ -145,6 +148,13 @@ window.awaitSound = function (roomId, count) {
   });
 };`;
 
+/** The relay's frame counters (its /metrics): frames received from clients and written to them. */
+async function relayFrames(relay: ListeningRelay): Promise<{ in: number; out: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
+  const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { in: counter('relay_messages_in_total'), out: counter('relay_messages_out_total') };
+}
+
 /** framesDecoded keyed by the peer connection's position and inbound-rtp id (a retried connection is a new key). */
 async function rtpTotals(page: Page, room: string): Promise<{ frames: Record<string, number>; bytesSent: number }> {
   return page.evaluate(async (roomId) => {
@@ -175,7 +185,9 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
     pages.push(page);
   }
   try {
+    const framesBefore = await relayFrames(relay);
     const starts = await Promise.all(pages.map((page) => enterAndWatch(page, room, peers - 1)));
+    const framesAfter = await relayFrames(relay);
     if (args.trace) {
       const traced = await Promise.all(pages.map(async (page, i) => ({ name: `m${i}`, entries: await page.evaluate(() => window.trace ?? []), firstFrames: starts[i].firstFrames })));
       console.log(`\ntrace, ${peers} peers, ${mode}:\n${traceReport(traced)}\n`);
@@ -199,6 +211,8 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
       mode,
       startMs: Math.max(...starts.map((start) => start.ms)),
       soundMs: Math.max(...starts.map((start) => start.soundMs)),
+      relayIn: framesAfter.in - framesBefore.in,
+      relayOut: framesAfter.out - framesBefore.out,
       cpuPercent,
       fpsMin: fps[0] ?? 0,
       fpsMedian: fps[Math.floor(fps.length / 2)] ?? 0,
@@ -220,7 +234,7 @@ async function main(): Promise<void> {
         for (let run = 1; run <= runs; run++) {
           const r = await measure(browser, relay, peers, mode);
           const line =
-            `| ${peers} | ${mode} | ${Math.round(r.startMs)} | ${Math.round(r.soundMs)} | ${Math.round(r.cpuPercent)} | ${r.fpsMin.toFixed(1)} | ` +
+            `| ${peers} | ${mode} | ${Math.round(r.startMs)} | ${Math.round(r.soundMs)} | ${r.relayIn} / ${r.relayOut} | ${Math.round(r.cpuPercent)} | ${r.fpsMin.toFixed(1)} | ` +
             `${r.fpsMedian.toFixed(1)} | ${r.uploadMbpsMax.toFixed(2)} |`;
           console.log(line);
           rows.push(line);
@@ -231,8 +245,8 @@ async function main(): Promise<void> {
     await browser.close();
     await relay.close();
   }
-  console.log('\n| peers | mode | enterRoom → all videos (ms) | → all sound too (ms) | Chromium CPU (% of a core) | decoded fps, min | median | upload per member, max (Mbps) |');
-  console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
+  console.log('\n| peers | mode | enterRoom → all videos (ms) | → all sound too (ms) | relay frames in / out | Chromium CPU (% of a core) | decoded fps, min | median | upload per member, max (Mbps) |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
 }
 

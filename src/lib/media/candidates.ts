@@ -1,7 +1,8 @@
 /**
- * Which of simple-peer's candidate signals are worth passing on, and when: media connections do
- * not send the others, and a room's data connections (y-webrtc's, announce-gate.ts) do not take
- * them; a media connection's first candidates go inside its offer or answer (HalfTrickle).
+ * Which ICE candidates are worth sending, and when. Every connection this client makes (a
+ * room's data connections, y-webrtc's, and its media connections) leaves out the unpairable
+ * ones and sends its first candidates inside its offer or answer (createHalfTrickleWrtc); a
+ * room's data connections also refuse unpairable ones from others (announce-gate.ts).
  *
  * Chromium gathers, besides its UDP host candidates, `tcptype active` TCP ones (port 9): an
  * active candidate can only connect to a *passive* one, and Chromium offers none, so between
@@ -15,11 +16,15 @@
  * What is given up: a TCP path to a peer that offers passive TCP candidates (Firefox can) when
  * UDP between the two is blocked; a TURN server (`iceServers`) is the way through such networks.
  */
-import type { SignalData } from 'simple-peer/simplepeer.min.js';
+import type { Wrtc } from '../rooms/chunking-rtc.js';
 
 export function isUnpairableCandidate(signal: unknown): boolean {
   const candidate = (signal as { candidate?: { candidate?: unknown } } | null)?.candidate?.candidate;
-  return typeof candidate === 'string' && / tcptype active(\s|$)/.test(candidate);
+  return typeof candidate === 'string' && isUnpairableLine(candidate);
+}
+
+function isUnpairableLine(candidate: string): boolean {
+  return / tcptype active(\s|$)/.test(candidate);
 }
 
 /** How long a description waits for this end's candidates to be gathered into it, at most. */
@@ -30,84 +35,109 @@ export const GATHER_WAIT_MS = 150;
  */
 export const GATHER_QUIET_MS = 25;
 
+type IceCandidateHandler = ((this: RTCPeerConnection, event: RTCPeerConnectionIceEvent) => unknown) | null;
+
 /**
- * Half-trickle for a media connection's outgoing signals: the offer or answer waits until this
- * end's candidates are gathered (gathering complete, a pause after the last one, or
- * GATHER_WAIT_MS, whichever comes first) and goes out with them in its SDP; a candidate found
- * later trickles as usual. Sent one by one, a connection's four host candidates a side were
- * eight relay messages and, on each receiving page, four `addIceCandidate` calls that wait on
- * WebRTC's own thread — thirty connections' worth while six members enter a room together.
+ * `wrtc` for simple-peer (`opts.wrtc`, as in chunking-rtc.ts) whose connections half-trickle:
+ * `setLocalDescription` resolves once this end's candidates are gathered (gathering complete, a
+ * pause after the last one, or GATHER_WAIT_MS, whichever comes first), so the description
+ * simple-peer then reads and sends carries them in its SDP; a candidate found later trickles as
+ * usual. Sent one by one, a connection's four host candidates a side were eight relay messages,
+ * each delivered to every member on the topic, and on the receiving page four
+ * `addIceCandidate` calls that wait on WebRTC's own thread — forty-five connections' worth
+ * while six members enter a room together. Unpairable candidates are not handed out at all.
+ *
+ * Only `onicecandidate` (what simple-peer reads) sees the filtered events; as in
+ * chunking-rtc.ts the connection is a subclass, so everything else is the browser's own.
  */
-export class HalfTrickle {
-  readonly #pc: RTCPeerConnection;
-  readonly #send: (data: SignalData) => void;
-  /** The offer or answer waiting for candidates. */
-  #held: SignalData | undefined;
-  #waiting: SignalData[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #quietTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The SDP sent last: candidates already in it are not sent again. */
-  #sentSdp = '';
+export function createHalfTrickleWrtc(base: Wrtc = globalThis as unknown as Wrtc): Wrtc {
+  class HalfTrickleRTCPeerConnection extends base.RTCPeerConnection {
+    #onicecandidate: IceCandidateHandler = null;
+    /** Candidates found while a description waits; null when none waits. */
+    #held: RTCPeerConnectionIceEvent[] | null = null;
+    /** Ends the current wait early (a pause after a candidate). */
+    #candidateSeen: (() => void) | undefined;
+    /** The SDP last handed out: candidates already in it are not handed out again. */
+    #sentSdp = '';
 
-  constructor(pc: RTCPeerConnection, send: (data: SignalData) => void) {
-    this.#pc = pc;
-    this.#send = send;
-  }
+    constructor(configuration?: RTCConfiguration) {
+      super(configuration);
+      super.addEventListener('icecandidate', (event) => this.#onCandidate(event));
+      Object.defineProperty(this, 'onicecandidate', {
+        get: () => this.#onicecandidate,
+        set: (handler: IceCandidateHandler) => {
+          this.#onicecandidate = typeof handler === 'function' ? handler : null;
+        },
+        enumerable: true,
+        configurable: true,
+      });
+    }
 
-  /** A signal simple-peer wants sent. */
-  push(data: SignalData): void {
-    if (data.type === 'offer' || data.type === 'answer') {
-      this.#held = data;
-      if (this.#pc.iceGatheringState === 'complete') this.#release();
-      else {
-        this.#pc.addEventListener('icegatheringstatechange', this.#onGathering);
-        this.#timer = setTimeout(() => this.#release(), GATHER_WAIT_MS);
+    override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
+      this.#held ??= [];
+      try {
+        await super.setLocalDescription(description);
+        await this.#gathered();
+      } catch (error) {
+        this.#release();
+        throw error;
       }
-    } else if (this.#held) {
-      this.#waiting.push(data);
-      clearTimeout(this.#quietTimer);
-      this.#quietTimer = setTimeout(() => this.#release(), GATHER_QUIET_MS);
-    } else this.#forward(data);
-  }
+      this.#release();
+    }
 
-  /** The connection ended: nothing more is sent. */
-  stop(): void {
-    this.#unlisten();
-    this.#held = undefined;
-    this.#waiting = [];
-  }
+    /** Hands out what was held, after the caller has had the description (it continues once setLocalDescription settles). */
+    #release(): void {
+      this.#sentSdp = this.localDescription?.sdp ?? '';
+      const held = this.#held ?? [];
+      this.#held = null;
+      setTimeout(() => {
+        for (const event of held) this.#handOut(event);
+      });
+    }
 
-  readonly #onGathering = (): void => {
-    if (this.#pc.iceGatheringState === 'complete') this.#release();
-  };
+    #gathered(): Promise<void> {
+      return new Promise((resolve) => {
+        let quiet: ReturnType<typeof setTimeout> | undefined;
+        const done = () => {
+          clearTimeout(cap);
+          clearTimeout(quiet);
+          this.removeEventListener('icegatheringstatechange', onState);
+          this.#candidateSeen = undefined;
+          resolve();
+        };
+        const onState = () => {
+          if (this.iceGatheringState === 'complete') done();
+        };
+        const cap = setTimeout(done, GATHER_WAIT_MS);
+        this.#candidateSeen = () => {
+          clearTimeout(quiet);
+          quiet = setTimeout(done, GATHER_QUIET_MS);
+        };
+        this.addEventListener('icegatheringstatechange', onState);
+        onState();
+      });
+    }
 
-  #release(): void {
-    const held = this.#held;
-    this.#unlisten();
-    if (!held) return;
-    this.#held = undefined;
-    // The local description as it stands now carries every candidate gathered so far.
-    const current = this.#pc.localDescription;
-    const sdp = current && current.type === held.type ? current.sdp : String(held.sdp ?? '');
-    this.#sentSdp = sdp;
-    this.#send({ ...held, sdp });
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const data of waiting) this.#forward(data);
-  }
+    #onCandidate(event: RTCPeerConnectionIceEvent): void {
+      if (this.#held) {
+        this.#held.push(event);
+        this.#candidateSeen?.();
+      } else this.#handOut(event);
+    }
 
-  #forward(data: SignalData): void {
-    const candidate = (data as { candidate?: { candidate?: unknown } }).candidate?.candidate;
-    // Foundation, component, transport, priority, address and port name a candidate; the
-    // event's text adds a ufrag that its SDP line leaves out.
-    const identity = typeof candidate === 'string' ? candidate.split(' ').slice(0, 6).join(' ') : '';
-    if (identity && this.#sentSdp.includes(`a=${identity} `)) return;
-    this.#send(data);
+    #handOut(event: RTCPeerConnectionIceEvent): void {
+      const line = event.candidate?.candidate;
+      if (line && (isUnpairableLine(line) || sdpHasCandidate(this.#sentSdp, line))) return;
+      this.#onicecandidate?.call(this, event);
+    }
   }
+  return { RTCPeerConnection: HalfTrickleRTCPeerConnection, RTCSessionDescription: base.RTCSessionDescription, RTCIceCandidate: base.RTCIceCandidate };
+}
 
-  #unlisten(): void {
-    clearTimeout(this.#timer);
-    clearTimeout(this.#quietTimer);
-    this.#pc.removeEventListener('icegatheringstatechange', this.#onGathering);
-  }
+/**
+ * Whether an SDP already lists a candidate. Foundation, component, transport, priority,
+ * address and port name it; the event's text adds a ufrag that the SDP line leaves out.
+ */
+export function sdpHasCandidate(sdp: string, line: string): boolean {
+  return sdp.includes(`a=${line.split(' ').slice(0, 6).join(' ')} `);
 }

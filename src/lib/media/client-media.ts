@@ -12,6 +12,7 @@ import { SignalChannel } from './signal-channel.js';
 import { deriveMediaKey } from './room-key.js';
 import { MediaStatsWatcher, type ConnectionQualityEvent } from './quality.js';
 import { SpeechWatcher } from './speech.js';
+import { createHalfTrickleWrtc } from './candidates.js';
 import { createCountingWrtc, peerConnectionCount, type PeerConnectionCount } from './peer-connections.js';
 import type { StreamKind } from './stream-info.js';
 import { NO_TRACE, type Trace } from '../rooms/trace.js';
@@ -47,7 +48,7 @@ export class ClientMedia {
     this.#emit = emit;
     this.#trace = options.trace ?? NO_TRACE;
     this.hub = new MediaHub(options.uploadBudgetBps);
-    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createCountingWrtc() } : {};
+    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createHalfTrickleWrtc(createCountingWrtc()) } : {};
     // max-bundle: a media connection (audio, video and simple-peer's data channel) gathers and
     // checks ICE candidates for one transport instead of three, and signals a third of them
     // through the relay. Both ends are this client, so bundling is never refused. Six members

@@ -8,7 +8,6 @@
  * touches the SDP.
  */
 import SimplePeer, { type SignalData } from 'simple-peer/simplepeer.min.js';
-import { HalfTrickle, isUnpairableCandidate } from './candidates.js';
 
 export interface MediaPeerOptions {
   /** The publisher's side: the stream to send. The player's side receives. */
@@ -41,21 +40,17 @@ export class MediaPeer {
   /** Kept here: simple-peer drops its `_pc` when it is destroyed, before it emits `close`. */
   readonly #pc: RTCPeerConnection;
   readonly #options: MediaPeerOptions;
-  readonly #outgoingSignals: HalfTrickle;
   #ended = false;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: MediaPeerOptions) {
     this.#options = options;
     this.#peer = new SimplePeer({ ...options.peerOpts, initiator: options.send !== undefined, stream: options.send });
-    this.#pc = this.#peer._pc;
     const trace = options.trace;
-    this.#outgoingSignals = new HalfTrickle(this.#pc, (data) => {
+    // Which candidates go out, and when, is the connection's own business (candidates.ts).
+    this.#peer.on('signal', (data) => {
       if (trace && (data.type === 'offer' || data.type === 'answer')) trace(`media-${data.type}-out`);
       options.signal(data);
-    });
-    this.#peer.on('signal', (data) => {
-      if (!isUnpairableCandidate(data)) this.#outgoingSignals.push(data);
     });
     this.#peer.on('stream', (stream) => {
       trace?.('media-stream');
@@ -72,6 +67,7 @@ export class MediaPeer {
     });
     this.#peer.on('error', (error) => this.#end(error.code ?? error.message));
     this.#peer.on('close', () => this.#end('closed'));
+    this.#pc = this.#peer._pc;
     this.#pc.addEventListener('connectionstatechange', this.#watchConnection);
     if (trace) {
       const onIce = () => {
@@ -129,7 +125,6 @@ export class MediaPeer {
     if (this.#ended) return;
     this.#ended = true;
     clearTimeout(this.#graceTimer);
-    this.#outgoingSignals.stop();
     this.#pc.removeEventListener('connectionstatechange', this.#watchConnection);
     // destroy() closes the RTCPeerConnection, which releases it (and its count) at once.
     this.#peer.destroy();

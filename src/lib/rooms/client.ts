@@ -20,6 +20,7 @@ import { within } from './within.js';
 import { createChunkingWrtc } from './chunking-rtc.js';
 import { ClientMedia, type MediaEvents, type PublishOptions } from '../media/client-media.js';
 import { createCountingWrtc, type PeerConnectionCount } from '../media/peer-connections.js';
+import { createHalfTrickleWrtc } from '../media/candidates.js';
 import type { StreamEvent } from '../media/room-media.js';
 import type { TrackKind } from '../media/media-hub.js';
 import { NO_TRACE, type Trace } from './trace.js';
@@ -141,8 +142,9 @@ export class RoomClient {
     this.maxRooms = maxRooms;
     // A long chat history is one document state bigger than Chromium's 256 KiB data-channel
     // message limit; our wrtc splits and joins such messages (chunking-rtc.ts).
-    // Counted too: Chromium's ~500 connections per page are shared with the media mesh.
-    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createChunkingWrtc({ base: createCountingWrtc() }) } : {};
+    // Counted too: Chromium's ~500 connections per page are shared with the media mesh. And
+    // half-trickled: first candidates ride in the offer or answer (candidates.ts).
+    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createChunkingWrtc({ base: createHalfTrickleWrtc(createCountingWrtc()) }) } : {};
     this.#peerOpts = { ...wrtc, ...options.peerOpts, ...(options.iceServers ? { config: { iceServers: options.iceServers } } : {}) };
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#log = options.log ?? (() => {});
