@@ -5,7 +5,11 @@
  * publish, and play every stream that appears.
  *
  *  - start: from enterRoom to every remote video of every member showing a picture
- *    (videoWidth > 0); the slowest member counts.
+ *    (videoWidth > 0); the slowest member counts. Then "sound too": until, besides, every
+ *    member's every remote microphone has delivered audio packets (inbound-rtp packetsReceived,
+ *    polled only once the pictures are in, so the polling does not slow the start it measures).
+ *  - relay frames: what the relay received and wrote (its /metrics) from enterRoom to that
+ *    moment — every signal a member publishes is written to each member on the topic.
  *  - then, over a window (default 10 s): CPU of the whole Chromium (all its processes, from
  *    /proc, in % of one core), decoded frames per second of every remote video (framesDecoded
  *    in inbound-rtp), and what each member uploads (bytesSent in outbound-rtp).
@@ -19,6 +23,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from '@playwright/test';
 import { listenRelay, type ListeningRelay } from '../../signaling/listen.js';
@@ -54,6 +59,23 @@ interface Result {
   fpsMin: number;
   fpsMedian: number;
   uploadMbpsMax: number;
+  /** speedProbe() just before the run. */
+  probeMs: number;
+}
+
+/**
+ * How fast this machine is right now: ms for a fixed piece of work (SHA-256 of 64 MiB) on one
+ * core, with nothing of ours running. The VMs these runs share a host with others, and the
+ * same build's start time swings twofold with the host's load; the probe lets runs be compared
+ * with the machine's state they ran in.
+ */
+function speedProbe(): number {
+  const block = Buffer.alloc(1 << 20, 7);
+  const started = performance.now();
+  const hash = createHash('sha256');
+  for (let i = 0; i < 64; i++) hash.update(block);
+  hash.digest();
+  return performance.now() - started;
 }
 
 /** CPU seconds (user + system) of every process under this one: the Chromium we launched. */
@@ -155,15 +177,21 @@ async function relayFrames(relay: ListeningRelay): Promise<{ in: number; out: nu
   return { in: counter('relay_messages_in_total'), out: counter('relay_messages_out_total') };
 }
 
-/** framesDecoded keyed by the peer connection's position and inbound-rtp id (a retried connection is a new key). */
-async function rtpTotals(page: Page, room: string): Promise<{ frames: Record<string, number>; bytesSent: number }> {
+/**
+ * framesDecoded keyed by the peer connection's position and inbound-rtp id (a retried
+ * connection is a new key), each with its stats timestamp, and bytes sent with the page's clock:
+ * collecting stats from a starved page takes a while, so rates are taken over the stats' own
+ * times, not the benchmark's.
+ */
+async function rtpTotals(page: Page, room: string): Promise<{ frames: Record<string, { count: number; at: number }>; bytesSent: number; at: number }> {
   return page.evaluate(async (roomId) => {
     const { incoming, outgoing } = window.client!.mediaConnections(roomId);
-    const frames: Record<string, number> = {};
+    const frames: Record<string, { count: number; at: number }> = {};
     let bytesSent = 0;
+    const at = performance.timeOrigin + performance.now();
     for (const [index, pc] of incoming.entries()) {
       (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video') frames[`${index}:${String(s.ssrc)}`] = Number(s.framesDecoded ?? 0);
+        if (s.type === 'inbound-rtp' && s.kind === 'video') frames[`${index}:${String(s.ssrc)}`] = { count: Number(s.framesDecoded ?? 0), at: Number(s.timestamp) };
       });
     }
     for (const pc of outgoing) {
@@ -171,12 +199,13 @@ async function rtpTotals(page: Page, room: string): Promise<{ frames: Record<str
         if (s.type === 'outbound-rtp') bytesSent += Number(s.bytesSent ?? 0);
       });
     }
-    return { frames, bytesSent };
+    return { frames, bytesSent, at };
   }, room);
 }
 
 async function measure(browser: Browser, relay: ListeningRelay, peers: number, mode: 'budget' | 'fixed'): Promise<Result> {
   const room = `media-${peers}-${mode}-${Date.now()}`;
+  const probeMs = speedProbe();
   const pages: Page[] = [];
   for (let i = 0; i < peers; i++) {
     const page = await openMember(browser, relay, `m${i}`, mode === 'fixed' ? { uploadBudgetBps: UNLIMITED_BPS } : {}, { trace: args.trace });
@@ -194,18 +223,23 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
       if (args['trace-out']) writeFileSync(args['trace-out'], JSON.stringify(traced, null, 1));
     }
     await new Promise((resolve) => setTimeout(resolve, 2000)); // let encoders settle on the plan
-    const cpuBefore = chromiumCpuSeconds();
     const before = await Promise.all(pages.map((page) => rtpTotals(page, room)));
+    // CPU over the window itself, not over the stats collections around it.
+    const cpuBefore = chromiumCpuSeconds();
     const t0 = Date.now();
     await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const cpuPercent = ((chromiumCpuSeconds() - cpuBefore) / ((Date.now() - t0) / 1000)) * 100;
     const after = await Promise.all(pages.map((page) => rtpTotals(page, room)));
-    const seconds = (Date.now() - t0) / 1000;
-    const cpuPercent = ((chromiumCpuSeconds() - cpuBefore) / seconds) * 100;
     // Videos present for the whole window only (one redone meanwhile has new keys).
     const fps = after
-      .flatMap((a, i) => Object.entries(a.frames).flatMap(([key, frames]) => (key in before[i].frames ? [(frames - before[i].frames[key]) / seconds] : [])))
+      .flatMap((a, i) =>
+        Object.entries(a.frames).flatMap(([key, { count, at }]) => {
+          const start = before[i].frames[key];
+          return start ? [((count - start.count) * 1000) / (at - start.at)] : [];
+        }),
+      )
       .sort((a, b) => a - b);
-    const uploads = after.map((a, i) => ((a.bytesSent - before[i].bytesSent) * 8) / seconds / 1e6);
+    const uploads = after.map((a, i) => ((a.bytesSent - before[i].bytesSent) * 8) / ((a.at - before[i].at) / 1000) / 1e6);
     return {
       peers,
       mode,
@@ -217,6 +251,7 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
       fpsMin: fps[0] ?? 0,
       fpsMedian: fps[Math.floor(fps.length / 2)] ?? 0,
       uploadMbpsMax: Math.max(...uploads),
+      probeMs,
     };
   } finally {
     for (const page of pages) await page.context().close();
@@ -224,6 +259,7 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
 }
 
 async function main(): Promise<void> {
+  speedProbe(); // warms up, so the first run's probe is comparable
   const relay = await listenRelay();
   const browser = await launchChromium();
   console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}, Chromium ${browser.version()}`);
@@ -235,7 +271,7 @@ async function main(): Promise<void> {
           const r = await measure(browser, relay, peers, mode);
           const line =
             `| ${peers} | ${mode} | ${Math.round(r.startMs)} | ${Math.round(r.soundMs)} | ${r.relayIn} / ${r.relayOut} | ${Math.round(r.cpuPercent)} | ${r.fpsMin.toFixed(1)} | ` +
-            `${r.fpsMedian.toFixed(1)} | ${r.uploadMbpsMax.toFixed(2)} |`;
+            `${r.fpsMedian.toFixed(1)} | ${r.uploadMbpsMax.toFixed(2)} | ${Math.round(r.probeMs)} |`;
           console.log(line);
           rows.push(line);
         }
@@ -245,8 +281,8 @@ async function main(): Promise<void> {
     await browser.close();
     await relay.close();
   }
-  console.log('\n| peers | mode | enterRoom → all videos (ms) | → all sound too (ms) | relay frames in / out | Chromium CPU (% of a core) | decoded fps, min | median | upload per member, max (Mbps) |');
-  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('\n| peers | mode | enterRoom → all videos (ms) | → all sound too (ms) | relay frames in / out | Chromium CPU (% of a core) | decoded fps, min | median | upload per member, max (Mbps) | speed probe (ms) |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
 }
 
