@@ -45,7 +45,9 @@ type IceCandidateHandler = ((this: RTCPeerConnection, event: RTCPeerConnectionIc
  * usual. Sent one by one, a connection's four host candidates a side were eight relay messages,
  * each delivered to every member on the topic, and on the receiving page four
  * `addIceCandidate` calls that wait on WebRTC's own thread — forty-five connections' worth
- * while six members enter a room together. Unpairable candidates are not handed out at all.
+ * while six members enter a room together. Unpairable candidates are not handed out on their
+ * own; the SDP lists every gathered one, which costs nothing there (the other end never pairs
+ * them, and no call or message is spent on them).
  *
  * Only `onicecandidate` (what simple-peer reads) sees the filtered events; as in
  * chunking-rtc.ts the connection is a subclass, so everything else is the browser's own.
@@ -138,6 +140,6 @@ export function createHalfTrickleWrtc(base: Wrtc = globalThis as unknown as Wrtc
  * Whether an SDP already lists a candidate. Foundation, component, transport, priority,
  * address and port name it; the event's text adds a ufrag that the SDP line leaves out.
  */
-export function sdpHasCandidate(sdp: string, line: string): boolean {
+function sdpHasCandidate(sdp: string, line: string): boolean {
   return sdp.includes(`a=${line.split(' ').slice(0, 6).join(' ')} `);
 }
