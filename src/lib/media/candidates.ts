@@ -92,6 +92,7 @@ export function createHalfTrickleWrtc(base: Wrtc = globalThis as unknown as Wrtc
       this.#sentSdp = this.localDescription?.sdp ?? '';
       const held = this.#held ?? [];
       this.#held = null;
+      if (held.length === 0) return;
       setTimeout(() => {
         for (const event of held) this.#handOut(event);
       });

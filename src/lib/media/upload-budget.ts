@@ -8,9 +8,10 @@
  * a low frame rate. A room of six entering together sets up thirty media connections at once,
  * on what is often a laptop; pictures already flowing at full rate took the CPU those
  * handshakes needed, and the last pictures came seconds later (BENCHMARKS.md "Media"). The
- * first picture is as quick either way; the frame rate follows once everyone is connected. A connection still connecting after SETTLE_MAX_MS no longer holds the others back
- * (a member that cannot be reached must not leave the room at a low frame rate), and retries do
- * not count (a player asking again for a stream, a publisher serving it again).
+ * first picture is as quick either way; the frame rate follows once everyone is connected. A
+ * connection still connecting after SETTLE_MAX_MS no longer holds the others back (a member
+ * that cannot be reached must not leave the room at a low frame rate), and retries do not
+ * count (a player asking again for a stream, a publisher serving it again).
  */
 import { DEFAULT_UPLOAD_BUDGET_BPS, planEncodings, type OutgoingCopy, type VideoEncoding } from './encoding-policy.js';
 
