@@ -159,7 +159,8 @@ const WATCH_PICTURES = `window.watchPictures = function (count) {
 window.awaitSound = function (roomId, count) {
   return new Promise(function (resolve) {
     function poll() {
-      const pcs = window.client.mediaConnections(roomId).incoming;
+      // Unique: streams on lines of one data connection share it.
+      const pcs = Array.from(new Set(window.client.mediaConnections(roomId).incoming));
       Promise.all(pcs.map(function (pc) { return pc.getStats(); })).then(function (reports) {
         let arrived = 0;
         for (const report of reports) report.forEach(function (s) { if (s.type === 'inbound-rtp' && s.kind === 'audio' && s.packetsReceived > 0) arrived++; });
@@ -185,7 +186,9 @@ async function relayFrames(relay: ListeningRelay): Promise<{ in: number; out: nu
  */
 async function rtpTotals(page: Page, room: string): Promise<{ frames: Record<string, { count: number; at: number }>; bytesSent: number; at: number }> {
   return page.evaluate(async (roomId) => {
-    const { incoming, outgoing } = window.client!.mediaConnections(roomId);
+    // Unique: streams on lines of one data connection share it (media-lines.ts).
+    const connections = window.client!.mediaConnections(roomId);
+    const [incoming, outgoing] = [[...new Set(connections.incoming)], [...new Set(connections.outgoing)]];
     const frames: Record<string, { count: number; at: number }> = {};
     let bytesSent = 0;
     const at = performance.timeOrigin + performance.now();
@@ -230,12 +233,14 @@ async function measure(browser: Browser, relay: ListeningRelay, peers: number, m
     await new Promise((resolve) => setTimeout(resolve, windowMs));
     const cpuPercent = ((chromiumCpuSeconds() - cpuBefore) / ((Date.now() - t0) / 1000)) * 100;
     const after = await Promise.all(pages.map((page) => rtpTotals(page, room)));
-    // Videos present for the whole window only (one redone meanwhile has new keys).
+    // Videos present for the whole window only (one redone meanwhile has new keys), and playing
+    // before it (every picture was showing by then): a data connection's line that carries no
+    // stream has a video receiver that never decodes anything.
     const fps = after
       .flatMap((a, i) =>
         Object.entries(a.frames).flatMap(([key, { count, at }]) => {
           const start = before[i].frames[key];
-          return start ? [((count - start.count) * 1000) / (at - start.at)] : [];
+          return start && start.count > 0 ? [((count - start.count) * 1000) / (at - start.at)] : [];
         }),
       )
       .sort((a, b) => a - b);

@@ -15,6 +15,8 @@ import { SpeechWatcher } from './speech.js';
 import { createHalfTrickleWrtc } from './candidates.js';
 import { createCountingWrtc, peerConnectionCount, type PeerConnectionCount } from './peer-connections.js';
 import type { StreamKind } from './stream-info.js';
+import { mediaLinkOf } from './media-lines.js';
+import { RoomLinks } from './line-link.js';
 import { NO_TRACE, type Trace } from '../rooms/trace.js';
 
 export interface MediaEvents extends RoomMediaEvents {
@@ -42,6 +44,8 @@ export class ClientMedia {
   readonly #emit: Emit;
   readonly #trace: Trace;
   readonly #rooms = new Map<string, JoinedRoom>();
+  /** The data connections of each room being entered or in, by the member at their other end. */
+  readonly #links = new Map<string, RoomLinks>();
 
   constructor(link: RelayLink, options: { iceServers?: RTCIceServer[]; uploadBudgetBps?: number; trace?: Trace }, emit: Emit) {
     this.#link = link;
@@ -63,11 +67,18 @@ export class ClientMedia {
     return password ? deriveMediaKey(password, roomId) : Promise.resolve(null);
   }
 
+  /** A data connection of a room (y-webrtc's), made from the moment the room is being entered. */
+  dataConnection(roomId: string, localMemberId: string, pc: RTCPeerConnection): void {
+    const media = mediaLinkOf(pc);
+    if (media) this.#linksOf(roomId, localMemberId).add(media);
+  }
+
   join(host: RoomMediaHost, key: CryptoKey | null): void {
     const roomId = host.roomId;
     const media = new RoomMedia(
       host,
       (onSignal) => new SignalChannel(this.#link, roomId, key, host.localMemberId, onSignal),
+      this.#linksOf(roomId, host.localMemberId),
       this.hub.budget,
       this.#peerOpts,
       (event, payload) => this.#emit(event, payload as MediaEvents[typeof event]),
@@ -81,6 +92,8 @@ export class ClientMedia {
 
   /** This room's publishing and playing end; other rooms' media keeps flowing [R-14]. */
   leave(roomId: string): void {
+    this.#links.get(roomId)?.close();
+    this.#links.delete(roomId);
     const joined = this.#rooms.get(roomId);
     if (!joined) return;
     this.#rooms.delete(roomId);
@@ -132,6 +145,12 @@ export class ClientMedia {
   /** Every RTCPeerConnection of this page, data and media (Chromium's ~500 limit, DESIGN.md §2). */
   get peerConnectionCount(): PeerConnectionCount {
     return peerConnectionCount();
+  }
+
+  #linksOf(roomId: string, localMemberId: string): RoomLinks {
+    let links = this.#links.get(roomId);
+    if (!links) this.#links.set(roomId, (links = new RoomLinks(localMemberId)));
+    return links;
   }
 
   #media(roomId: string): RoomMedia {

@@ -28,18 +28,72 @@ export interface OutgoingOptions {
   trace?(event: string): void;
 }
 
-export class Outgoing implements BudgetedCopy {
+/**
+ * What a published stream's copy for one player is to the room and the budget, however it
+ * travels: on its own media connection (Outgoing) or on a line of the data connection
+ * (LineOutgoing, line-outgoing.ts). Sets the video encoding the budget plans on its sender.
+ */
+export abstract class SendingCopy implements BudgetedCopy {
   readonly playerId: string;
   readonly conn: string;
-  readonly #options: OutgoingOptions;
-  readonly #peer: MediaPeer;
+  protected readonly stream: MediaStream;
+  readonly #kind: StreamKind;
   #encoding: VideoEncoding | null = null;
+
+  constructor(playerId: string, conn: string, stream: MediaStream, kind: StreamKind) {
+    this.playerId = playerId;
+    this.conn = conn;
+    this.stream = stream;
+    this.#kind = kind;
+  }
+
+  /** The connection the copy goes over (shared with other copies and y-webrtc when on a line). */
+  abstract get peerConnection(): RTCPeerConnection;
+  /** Media flows to the player. */
+  abstract get connected(): boolean;
+  /** The sender of the stream's microphone, if it has one. */
+  abstract get audioSender(): RTCRtpSender | undefined;
+  protected abstract get videoSender(): RTCRtpSender | undefined;
+  /** Tells the player whether the stream's microphone hears speech (speech.ts). */
+  abstract setSpeaking(speaking: boolean): void;
+  /** A device switch: the new track goes out on the same sender, no renegotiation. */
+  abstract replaceTrack(old: MediaStreamTrack, replacement: MediaStreamTrack): Promise<void>;
+  abstract close(): void;
+
+  describe(): OutgoingCopy {
+    const video = this.stream.getVideoTracks()[0];
+    return {
+      kind: this.#kind,
+      hasVideo: video !== undefined,
+      hasAudio: this.stream.getAudioTracks().length > 0,
+      sourceHeight: video?.getSettings().height ?? 0,
+    };
+  }
+
+  apply(encoding: VideoEncoding | null): void {
+    // getParameters() waits on WebRTC's threads: skip the round when nothing changes.
+    if (sameEncoding(encoding, this.#encoding)) return;
+    this.#encoding = encoding;
+    this.applyEncoding();
+  }
+
+  /** Sets the planned encoding, if any, on the video sender; again once a line has one. */
+  protected applyEncoding(): void {
+    const encoding = this.#encoding;
+    const sender = this.videoSender;
+    if (!encoding || !sender) return;
+    // A sender closed meanwhile rejects; the next plan (or none, once closed) is what counts.
+    applyVideoEncoding(sender, encoding).catch(() => {});
+  }
+}
+
+/** A copy on a media connection of its own: a MediaPeer that sends and offers. */
+export class Outgoing extends SendingCopy {
+  readonly #peer: MediaPeer;
   #speaking = false;
 
   constructor(options: OutgoingOptions) {
-    this.playerId = options.playerId;
-    this.conn = options.conn;
-    this.#options = options;
+    super(options.playerId, options.conn, options.stream, options.kind);
     this.#peer = new MediaPeer({
       send: options.stream,
       peerOpts: options.peerOpts,
@@ -58,17 +112,19 @@ export class Outgoing implements BudgetedCopy {
     return this.#peer.peerConnection;
   }
 
-  /** Media flows to the player (simple-peer's connect; the pc's connectionState can lag behind it). */
+  /** simple-peer's connect; the pc's connectionState can lag behind it. */
   get connected(): boolean {
     return this.#peer.connected;
   }
 
-  /** The sender of the stream's microphone, if it has one. */
   get audioSender(): RTCRtpSender | undefined {
     return this.peerConnection.getSenders().find((sender) => sender.track?.kind === 'audio');
   }
 
-  /** Tells the player whether the stream's microphone hears speech (speech.ts). */
+  protected get videoSender(): RTCRtpSender | undefined {
+    return this.peerConnection.getSenders().find((sender) => sender.track?.kind === 'video');
+  }
+
   setSpeaking(speaking: boolean): void {
     if (speaking === this.#speaking) return;
     this.#speaking = speaking;
@@ -83,34 +139,8 @@ export class Outgoing implements BudgetedCopy {
     this.#peer.close();
   }
 
-  describe(): OutgoingCopy {
-    const video = this.#options.stream.getVideoTracks()[0];
-    return {
-      kind: this.#options.kind,
-      hasVideo: video !== undefined,
-      hasAudio: this.#options.stream.getAudioTracks().length > 0,
-      sourceHeight: video?.getSettings().height ?? 0,
-    };
-  }
-
-  apply(encoding: VideoEncoding | null): void {
-    // getParameters() waits on WebRTC's threads: skip the round when nothing changes.
-    if (sameEncoding(encoding, this.#encoding)) return;
-    this.#encoding = encoding;
-    this.#applyEncoding();
-  }
-
-  /** A device switch: the new track goes out on the same sender, no renegotiation. */
   async replaceTrack(old: MediaStreamTrack, replacement: MediaStreamTrack): Promise<void> {
     const sender = this.peerConnection.getSenders().find((candidate) => candidate.track === old);
     await sender?.replaceTrack(replacement);
-  }
-
-  #applyEncoding(): void {
-    const encoding = this.#encoding;
-    const sender = this.peerConnection.getSenders().find((candidate) => candidate.track?.kind === 'video');
-    if (!encoding || !sender) return;
-    // A sender closed meanwhile rejects; the next plan (or none, once closed) is what counts.
-    applyVideoEncoding(sender, encoding).catch(() => {});
   }
 }

@@ -22,7 +22,10 @@ export interface ConnectionQualityEvent {
 export interface PlayingConnection {
   memberId: string;
   streamId: string;
-  peerConnection: RTCPeerConnection;
+  /** What the counters of the last report are kept under (the player). */
+  source: object;
+  /** The stream's receive statistics, with the connection's candidate pair; null when gone. */
+  stats(): Promise<RTCStatsReport | Map<string, unknown>> | null;
 }
 
 const STATS_EVERY_MS = 2000;
@@ -42,7 +45,7 @@ export class MediaStatsWatcher {
   readonly #roomId: string;
   readonly #playing: () => PlayingConnection[];
   readonly #onQuality: (event: ConnectionQualityEvent) => void;
-  readonly #counters = new WeakMap<RTCPeerConnection, Counters>();
+  readonly #counters = new WeakMap<object, Counters>();
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(roomId: string, playing: () => PlayingConnection[], onQuality: (event: ConnectionQualityEvent) => void) {
@@ -57,25 +60,28 @@ export class MediaStatsWatcher {
   }
 
   async #checkStats(): Promise<void> {
-    for (const { memberId, streamId, peerConnection } of this.#playing()) {
-      let report: RTCStatsReport;
+    for (const { memberId, streamId, source, stats } of this.#playing()) {
+      let report: RTCStatsReport | Map<string, unknown>;
       try {
-        report = await peerConnection.getStats();
+        const pending = stats();
+        if (!pending) continue;
+        report = await pending;
       } catch {
         continue; // closed meanwhile
       }
       let rttMs: number | null = null;
       let framesPerSecond: number | null = null;
       const totals: Counters = { lost: 0, received: 0 };
-      report.forEach((stats: Record<string, unknown>) => {
+      report.forEach((value: unknown) => {
+        const stats = value as Record<string, unknown>;
         if (stats.type === 'candidate-pair' && stats.nominated && typeof stats.currentRoundTripTime === 'number') rttMs = stats.currentRoundTripTime * 1000;
         if (stats.type !== 'inbound-rtp') return;
         totals.lost += Math.max(0, Number(stats.packetsLost ?? 0));
         totals.received += Number(stats.packetsReceived ?? 0);
         if (stats.kind === 'video' && typeof stats.framesPerSecond === 'number') framesPerSecond = stats.framesPerSecond;
       });
-      const previous = this.#counters.get(peerConnection) ?? { lost: 0, received: 0 };
-      this.#counters.set(peerConnection, totals);
+      const previous = this.#counters.get(source) ?? { lost: 0, received: 0 };
+      this.#counters.set(source, totals);
       const lost = totals.lost - previous.lost;
       const expected = lost + (totals.received - previous.received);
       const lossPercent = expected > 0 ? Math.round((lost / expected) * 1000) / 10 : 0;

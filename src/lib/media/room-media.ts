@@ -2,16 +2,23 @@
  * A room's media [R-30][R-31][R-53]: the streams this member publishes into it, the remote
  * streams it plays, and the signaling between them. It sees the room only through
  * RoomMediaHost, so leaving a room ends this room's media and nothing else [R-14].
+ *
+ * A stream goes to a player on a line of the room's data connection to it when there is one
+ * (media-lines.ts: asked and answered on its control channel, line-link.ts), and otherwise on
+ * a media connection of its own, signaled over the relay (player.ts says when).
  */
 import { ErrorCode, RoomError } from '../rooms/errors.js';
 import type { Member, Role } from '../rooms/members.js';
 import type { MediaSignal } from './signals.js';
 import type { SignalChannel } from './signal-channel.js';
-import { Outgoing } from './outgoing.js';
+import { Outgoing, type SendingCopy } from './outgoing.js';
+import { LineOutgoing } from './line-outgoing.js';
+import type { LineLink, LineMessage, RoomLinks } from './line-link.js';
 import { Player, type PlayerState } from './player.js';
 import type { UploadBudget } from './upload-budget.js';
 import { NO_TRACE, type Trace } from '../rooms/trace.js';
 import type { SendingAudio, SpeakingEvent } from './speech.js';
+import type { PlayingConnection } from './quality.js';
 import { MAX_STREAMS_PER_MEMBER, assertStreamId, describeStream, sameStream, type StreamInfo, type StreamKind } from './stream-info.js';
 
 export interface RoomMediaHost {
@@ -22,6 +29,11 @@ export interface RoomMediaHost {
   localRole(): Role;
   /** Tells the room which streams this member publishes (its awareness state). */
   announce(streams: StreamInfo[]): void;
+  /**
+   * Whether some members of the room may be reached without a data connection (tabs of this
+   * browser, which y-webrtc reaches over BroadcastChannel): a player then does not wait for one.
+   */
+  hasSameBrowserPeers(): boolean;
 }
 
 export interface StreamEvent extends StreamInfo {
@@ -59,8 +71,8 @@ export interface RoomMediaEvents {
 interface Published {
   stream: MediaStream;
   kind: StreamKind;
-  /** Keyed by player member id: at most one connection per player. */
-  outgoing: Map<string, Outgoing>;
+  /** Keyed by player member id: at most one copy per player. */
+  outgoing: Map<string, SendingCopy>;
   /** Its microphone hears speech (speech.ts); told to every player. */
   speaking: boolean;
   /** Players served before: a request of theirs now is a retry (upload-budget.ts, settling). */
@@ -83,6 +95,7 @@ const MAX_WAITING_REQUESTS = 32;
 export class RoomMedia {
   readonly #host: RoomMediaHost;
   readonly #channel: SignalChannel;
+  readonly #links: RoomLinks;
   readonly #budget: UploadBudget;
   readonly #peerOpts: Record<string, unknown>;
   readonly #emit: Emit;
@@ -93,12 +106,13 @@ export class RoomMedia {
   /** Remote streams as last announced, keyed like players. */
   #remote = new Map<string, StreamEvent>();
   /** Play requests from members not listed yet, keyed like players (player id first). */
-  readonly #waiting = new Map<string, { playerId: string; streamId: string; conn: string; timer: ReturnType<typeof setTimeout> }>();
+  readonly #waiting = new Map<string, { playerId: string; streamId: string; conn: string; link: LineLink | null; timer: ReturnType<typeof setTimeout> }>();
   #closed = false;
 
   constructor(
     host: RoomMediaHost,
     channel: (onSignal: (signal: MediaSignal) => void) => SignalChannel,
+    links: RoomLinks,
     budget: UploadBudget,
     peerOpts: Record<string, unknown>,
     emit: Emit,
@@ -110,6 +124,13 @@ export class RoomMedia {
     this.#peerOpts = peerOpts;
     this.#emit = emit;
     this.#channel = channel((signal) => this.#onSignal(signal));
+    this.#links = links;
+    links.listen({
+      changed: () => {
+        for (const player of this.#players.values()) player.routesChanged();
+      },
+      message: (link, message) => this.#onLineMessage(link, message),
+    });
     this.membersChanged();
   }
 
@@ -202,6 +223,7 @@ export class RoomMedia {
     const player: Player = new Player({
       streamId,
       peerOpts: this.#peerOpts,
+      route: () => this.#links.linkTo(remote.memberId) ?? (this.#links.pending || !this.#host.hasSameBrowserPeers() ? 'wait' : null),
       trace: this.#traceFor('receive', remote.memberId, streamId),
       send: (message, conn) => this.#channel.send({ ...message, from: this.#host.localMemberId, to: remote.memberId, stream: streamId, conn }),
       stateChanged: (state, reason) => {
@@ -235,11 +257,10 @@ export class RoomMedia {
   }
 
   /** Playing players, by publisher, for stats. */
-  get playing(): { memberId: string; streamId: string; peerConnection: RTCPeerConnection }[] {
-    return [...this.#players].flatMap(([key, player]) => {
-      const pc = player.peerConnection;
-      return player.state === 'playing' && pc ? [{ memberId: key.slice(0, key.indexOf('/')), streamId: player.streamId, peerConnection: pc }] : [];
-    });
+  get playing(): PlayingConnection[] {
+    return [...this.#players].flatMap(([key, player]) =>
+      player.state === 'playing' ? [{ memberId: key.slice(0, key.indexOf('/')), streamId: player.streamId, source: player, stats: () => player.stats() }] : [],
+    );
   }
 
   async replaceTrack(old: MediaStreamTrack, replacement: MediaStreamTrack): Promise<void> {
@@ -279,11 +300,11 @@ export class RoomMedia {
     for (const published of this.#published.values()) {
       for (const outgoing of published.outgoing.values()) if (!present.has(outgoing.playerId)) this.#closeOutgoing(outgoing);
     }
-    for (const [key, { playerId, streamId, conn, timer }] of this.#waiting) {
+    for (const [key, { playerId, streamId, conn, link, timer }] of this.#waiting) {
       if (!present.has(playerId)) continue;
       clearTimeout(timer);
       this.#waiting.delete(key);
-      this.#serve(playerId, streamId, conn);
+      this.#serve(playerId, streamId, conn, link);
     }
   }
 
@@ -295,33 +316,86 @@ export class RoomMedia {
     for (const { timer } of this.#waiting.values()) clearTimeout(timer);
     this.#waiting.clear();
     this.#closed = true;
+    this.#links.listen(null);
     this.#channel.close();
   }
 
   #onSignal(signal: MediaSignal): void {
     if (this.#closed) return;
-    if (signal.t === 'play') return this.#serve(signal.from, signal.stream, signal.conn);
+    if (signal.t === 'play') return this.#serve(signal.from, signal.stream, signal.conn, null);
     const published = this.#published.get(signal.stream);
     const outgoing = published?.outgoing.get(signal.from);
     if (outgoing?.conn === signal.conn) {
       if (signal.t === 'stop') this.#closeOutgoing(outgoing);
-      else if (signal.t === 'signal') outgoing.receiveSignal(signal.data);
+      else if (signal.t === 'signal' && outgoing instanceof Outgoing) outgoing.receiveSignal(signal.data);
       return;
     }
     const player = this.#players.get(streamKey(signal.from, signal.stream));
     if (player && (signal.t === 'signal' || signal.t === 'refuse')) player.receive(signal.conn, signal);
   }
 
-  /** A member asks for one of this member's streams: a new connection replaces any older one. */
-  #serve(playerId: string, streamId: string, conn: string): void {
+  /** A control message on a data connection: a player's request or stop, or a publisher's answer. */
+  #onLineMessage(link: LineLink, message: Exclude<LineMessage, { t: 'hello' }>): void {
+    if (this.#closed) return;
+    if (message.t === 'play') return this.#serve(link.memberId, message.stream, message.conn, link);
+    if (message.t === 'stop') {
+      const outgoing = this.#published.get(message.stream)?.outgoing.get(link.memberId);
+      if (outgoing?.conn === message.conn) this.#closeOutgoing(outgoing);
+      return;
+    }
+    this.#players.get(streamKey(link.memberId, message.stream))?.receiveLine(link, message);
+  }
+
+  /**
+   * A member asks for one of this member's streams, over the relay or on the data connection
+   * `link`: a new copy replaces any older one.
+   */
+  #serve(playerId: string, streamId: string, conn: string, link: LineLink | null): void {
     const published = this.#published.get(streamId);
-    const refuse = (code: string) => this.#channel.send({ t: 'refuse', from: this.#host.localMemberId, to: playerId, stream: streamId, conn, code });
+    const refuse = (code: string): void => {
+      if (link) link.send({ t: 'refuse', stream: streamId, conn, code });
+      else this.#channel.send({ t: 'refuse', from: this.#host.localMemberId, to: playerId, stream: streamId, conn, code });
+    };
     if (!published) return refuse('not-found');
     // Only members this room lists (kicked ones are not) get media; one not listed yet may
     // still be on its way (UNKNOWN_PLAYER_WAIT_MS).
-    if (!this.#host.members().some((member) => member.memberId === playerId && !member.isLocal)) return this.#awaitPlayer(playerId, streamId, conn, refuse);
+    if (!this.#host.members().some((member) => member.memberId === playerId && !member.isLocal)) return this.#awaitPlayer(playerId, streamId, conn, link, refuse);
     const previous = published.outgoing.get(playerId);
     if (previous) this.#closeOutgoing(previous);
+    const outgoing = link ? this.#lineCopy(link, published, streamId, conn) : this.#ownConnectionCopy(playerId, published, streamId, conn);
+    if (!outgoing) return refuse('no-line');
+    outgoing.setSpeaking(published.speaking);
+    published.outgoing.set(playerId, outgoing);
+    this.#budget.add(outgoing, !published.served.has(playerId));
+    published.served.add(playerId);
+    this.#trace('play-in', { roomId: this.#host.roomId, peer: playerId, stream: streamId, conn, line: link !== null });
+  }
+
+  /** The copy on a free line of the data connection to its player; null when none is free. */
+  #lineCopy(link: LineLink, published: Published, streamId: string, conn: string): LineOutgoing | null {
+    const line = link.takeLine(conn);
+    if (!line) return null;
+    const outgoing: LineOutgoing = new LineOutgoing({
+      playerId: link.memberId,
+      conn,
+      streamId,
+      stream: published.stream,
+      kind: published.kind,
+      link,
+      line,
+      onSending: () => {
+        this.#budget.settled(outgoing);
+        this.#emitPublisherState(streamId, 'receiver-connected');
+      },
+      onEnded: () => {
+        if (published.outgoing.get(link.memberId) === outgoing) this.#closeOutgoing(outgoing);
+      },
+    });
+    return outgoing;
+  }
+
+  /** The copy on a media connection of its own, which this end offers over the relay. */
+  #ownConnectionCopy(playerId: string, published: Published, streamId: string, conn: string): Outgoing {
     const outgoing: Outgoing = new Outgoing({
       playerId,
       conn,
@@ -338,15 +412,11 @@ export class RoomMedia {
         if (published.outgoing.get(playerId) === outgoing) this.#closeOutgoing(outgoing);
       },
     });
-    outgoing.setSpeaking(published.speaking);
-    published.outgoing.set(playerId, outgoing);
-    this.#budget.add(outgoing, !published.served.has(playerId));
-    published.served.add(playerId);
-    this.#trace('play-in', { roomId: this.#host.roomId, peer: playerId, stream: streamId, conn });
+    return outgoing;
   }
 
   /** Serves the request once its player is listed (membersChanged), or refuses it. */
-  #awaitPlayer(playerId: string, streamId: string, conn: string, refuse: (code: string) => void): void {
+  #awaitPlayer(playerId: string, streamId: string, conn: string, link: LineLink | null, refuse: (code: string) => void): void {
     const key = streamKey(playerId, streamId);
     const earlier = this.#waiting.get(key);
     if (earlier) clearTimeout(earlier.timer);
@@ -356,7 +426,7 @@ export class RoomMedia {
       this.#waiting.delete(key);
       refuse('not-member');
     }, UNKNOWN_PLAYER_WAIT_MS);
-    this.#waiting.set(key, { playerId, streamId, conn, timer });
+    this.#waiting.set(key, { playerId, streamId, conn, link, timer });
   }
 
   /** A media connection's trace: which room, stream, other member and way it concerns. */
@@ -367,7 +437,7 @@ export class RoomMedia {
     return (event, detail) => trace(event, { roomId, peer, stream, side, ...detail });
   }
 
-  #closeOutgoing(outgoing: Outgoing): void {
+  #closeOutgoing(outgoing: SendingCopy): void {
     for (const [streamId, published] of this.#published) {
       if (published.outgoing.get(outgoing.playerId) !== outgoing) continue;
       published.outgoing.delete(outgoing.playerId);

@@ -21,6 +21,7 @@ import { createChunkingWrtc } from './chunking-rtc.js';
 import { ClientMedia, type MediaEvents, type PublishOptions } from '../media/client-media.js';
 import { createCountingWrtc, type PeerConnectionCount } from '../media/peer-connections.js';
 import { createHalfTrickleWrtc } from '../media/candidates.js';
+import { createMediaLinesWrtc } from '../media/media-lines.js';
 import type { StreamEvent } from '../media/room-media.js';
 import type { TrackKind } from '../media/media-hub.js';
 import { NO_TRACE, type Trace } from './trace.js';
@@ -144,8 +145,10 @@ export class RoomClient {
     // message limit; our wrtc splits and joins such messages (chunking-rtc.ts).
     // Counted too: Chromium's ~500 connections per page are shared with the media mesh. And
     // half-trickled: first candidates ride in the offer or answer (candidates.ts).
-    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createChunkingWrtc({ base: createHalfTrickleWrtc(createCountingWrtc()) }) } : {};
-    this.#peerOpts = { ...wrtc, ...options.peerOpts, ...(options.iceServers ? { config: { iceServers: options.iceServers } } : {}) };
+    // Media lines ride on them too (media/media-lines.ts), bundled on one transport.
+    const wrtc = typeof RTCPeerConnection === 'function' ? { wrtc: createChunkingWrtc({ base: createHalfTrickleWrtc(createMediaLinesWrtc(createCountingWrtc())) }) } : {};
+    const config = { bundlePolicy: 'max-bundle', ...(options.peerOpts?.config as object | undefined), ...(options.iceServers ? { iceServers: options.iceServers } : {}) };
+    this.#peerOpts = { ...wrtc, ...options.peerOpts, config };
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#log = options.log ?? (() => {});
     this.#persistHistory = options.persistHistory ?? true;
@@ -350,6 +353,7 @@ export class RoomClient {
         peerOpts: this.#peerOpts,
         createProvider: this.#createProvider,
         trace: this.#trace,
+        dataConnectionAdded: (pc) => this.#media.dataConnection(roomId, room.localMemberId, pc),
       },
       {
         stateChanged: (change) => this.#events.emit('stateChanged', { roomId, ...change }),
@@ -425,7 +429,14 @@ export class RoomClient {
       }
       await within(linkOpen, this.#connectTimeoutMs);
       this.#media.join(
-        { roomId, localMemberId: room.localMemberId, members: () => room.members, localRole: () => room.localRole, announce: (streams) => room.announceStreams(streams) },
+        {
+          roomId,
+          localMemberId: room.localMemberId,
+          members: () => room.members,
+          localRole: () => room.localRole,
+          announce: (streams) => room.announceStreams(streams),
+          hasSameBrowserPeers: () => room.sameBrowserPeers > 0,
+        },
         await mediaKey,
       );
       trace('entered', { roomId });

@@ -24,6 +24,22 @@ interface PeersEmitter {
   off(event: 'peers', listener: (event: PeersEvent) => void): void;
 }
 
+/** Calls `added` with each data connection's RTCPeerConnection as y-webrtc makes it; returns the function that stops it. */
+export function watchDataConnections(provider: unknown, added: (pc: RTCPeerConnection) => void): () => void {
+  const emitter = provider as PeersEmitter;
+  if (typeof emitter?.on !== 'function') return () => {};
+  const onPeers = (event: PeersEvent) => {
+    const room = emitter.room;
+    if (!isYWebrtcRoom(room)) return;
+    for (const peerId of event.added) {
+      const pc = (room.webrtcConns.get(peerId)?.peer as TracedPeer | undefined)?._pc;
+      if (pc) added(pc);
+    }
+  };
+  emitter.on('peers', onPeers);
+  return () => emitter.off('peers', onPeers);
+}
+
 /** Starts tracing; returns the function that stops it. */
 export function traceDataConnections(provider: unknown, roomId: string, trace: Trace): () => void {
   const emitter = provider as PeersEmitter;

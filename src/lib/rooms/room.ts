@@ -27,7 +27,7 @@ import { StuckConnectionWatchdog } from './stuck-connections.js';
 import { createWebrtcProvider, type CreateRoomProvider, type RoomProvider, type SignalingSocket } from './room-provider.js';
 import { isSwitchable, pauseSocket, pointAt, whenSocketConnected } from './signaling-switch.js';
 import { gateRoom, gateSocket, isGateableSocket, isYWebrtcRoom, ungateRoom } from './announce-gate.js';
-import { traceDataConnections } from './data-connection-trace.js';
+import { traceDataConnections, watchDataConnections } from './data-connection-trace.js';
 import { holdSubscription } from './subscription-hold.js';
 import { watchRelay, type SignalingEnter } from './signaling-enter.js';
 import { within } from './within.js';
@@ -50,6 +50,8 @@ export interface RoomOptions {
   createProvider?: CreateRoomProvider;
   /** Steps of connecting, for finding where the time goes (trace.ts); off by default. */
   trace?: Trace;
+  /** Each data connection (y-webrtc's) as it is made: media rides on it (media/media-lines.ts). */
+  dataConnectionAdded?(pc: RTCPeerConnection): void;
 }
 
 export type EndReason = 'kicked' | 'room-closed' | 'reconnect-failed';
@@ -238,6 +240,12 @@ export class Room implements FailoverRoom {
   }
 
   /** This tab's member id in this room: its awareness client id, the document's. */
+  /** Tabs of this browser in the room: y-webrtc reaches them over BroadcastChannel, not a data connection. */
+  get sameBrowserPeers(): number {
+    const room = this.#provider?.room as { bcConns?: Set<string> } | null | undefined;
+    return room?.bcConns?.size ?? 0;
+  }
+
   get localMemberId(): string {
     return String(this.doc.clientID);
   }
@@ -533,6 +541,8 @@ export class Room implements FailoverRoom {
   #gateSignaling(provider: RoomProvider): void {
     const trace = this.#options.trace ?? NO_TRACE;
     const stopTracing = trace === NO_TRACE ? () => {} : traceDataConnections(provider, this.roomId, trace);
+    const added = this.#options.dataConnectionAdded;
+    const stopWatching = added ? watchDataConnections(provider, added) : () => {};
     const onStatus = () => {
       const room = provider.room;
       if (!isYWebrtcRoom(room)) return;
@@ -543,11 +553,13 @@ export class Room implements FailoverRoom {
       this.#ungate = () => {
         ungateRoom(room);
         stopTracing();
+        stopWatching();
       };
     };
     this.#ungate = () => {
       provider.off('status', onStatus);
       stopTracing();
+      stopWatching();
     };
     provider.on('status', onStatus);
     onStatus();
