@@ -70,8 +70,10 @@ export function traceReport(members: TracedMember[]): string {
         first(r.entries, 'data-first-message', aboutP),
         first(r.entries, 'stream-seen', (e) => e.peer === p.memberId),
         first(p.entries, 'play-in', (e) => e.peer === r.memberId),
+        // A stream on a line of the data connection has no offer and no ICE of its own: its
+        // tracks come with the publisher's `sending` (media-lines.ts).
         first(r.entries, 'media-offer-in', media),
-        first(r.entries, 'media-stream', media),
+        first(r.entries, 'media-stream', media) ?? first(r.entries, 'media-line', media),
         first(r.entries, 'media-ice-connected', media),
         r.firstFrames[`cam-${p.name}`],
       ].map(at);

@@ -151,7 +151,8 @@ test('[R-52][R-50][R-51] a member offline with its peer connection cut: what bot
   for (const page of both) await expect.poll(() => messageIds(page, room), { timeout: 10_000 }).toEqual(sent.all);
 
   await bob.context().setOffline(true);
-  expect(await bob.evaluate(() => window.cutDataChannels())).toBe(1);
+  // y-webrtc's channel and the media control channel beside it (media-lines.ts).
+  expect(await bob.evaluate(() => window.cutDataChannels())).toBe(2);
   await sent.send(bob, 'bob', room, 'bob, just cut off');
   await sent.send(alice, 'alice', room, 'alice, bob just cut off');
   // Lost network is seen within 15 s, on both sides of the cut [R-51]. Waiting for it is what

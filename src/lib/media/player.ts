@@ -120,6 +120,7 @@ export class Player {
     if (!line) return this.#fail('bad-line');
     const receivers = [...(message.audio ? [line.audio.receiver] : []), ...(message.video ? [line.video.receiver] : [])];
     this.#lineReceivers = receivers;
+    this.#options.trace?.('media-line', { line: message.line });
     // Clones: stopping them (stop(), a later attempt) leaves the line's own tracks alive for
     // whatever stream it carries next.
     this.#adopt(receivers.map((receiver) => receiver.track.clone()));
