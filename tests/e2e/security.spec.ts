@@ -199,12 +199,12 @@ test('[R-41] what the relay forwards for a password room is ciphertext and room 
   await expect.poll(() => userIds(bob, room), { timeout: 20_000 }).toEqual(['quintessa', 'zorblax']);
   await call(alice, 'sendMessage', room, 'plaintext-chat-line');
   await call(bob, 'setMemberAttributes', room, { mood: 'plaintext-member-value' });
-  // Two streams go on the lines of the data connection (whose SDP went through y-webrtc's
-  // sealed signaling); the third played at once gets a connection of its own, signaled on the
+  // One stream goes on the line of the data connection (whose SDP went through y-webrtc's
+  // sealed signaling); the second played at once gets a connection of its own, signaled on the
   // room's media topic (media-lines.ts, room-media.ts).
-  for (const id of ['camera', 'camera2', 'camera3']) await publishCamera(alice, room, id, { width: 320, height: 240 });
-  await expect.poll(() => bob.evaluate((id) => window.client!.room(id)!.streams.length, room), { timeout: 20_000 }).toBe(3);
-  for (const id of ['camera', 'camera2', 'camera3']) await play(bob, room, id);
+  for (const id of ['camera', 'camera2']) await publishCamera(alice, room, id, { width: 320, height: 240 });
+  await expect.poll(() => bob.evaluate((id) => window.client!.room(id)!.streams.length, room), { timeout: 20_000 }).toBe(2);
+  for (const id of ['camera', 'camera2']) await play(bob, room, id);
   // The SDP has crossed the relay once the play request, the offer and the answer have: wait
   // for those, not for the picture (which on a loaded machine can take long after).
   const mediaSignals = () => tap.frames.filter((text) => text.includes(`"topic":"media/${room}"`)).length;

@@ -5,7 +5,7 @@
  * transceivers only in a browser: tests/e2e/media.spec.ts plays over them.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { MediaLink, type MediaLine } from '../../src/lib/media/media-lines.js';
+import { LINE_COUNT, MediaLink, type MediaLine } from '../../src/lib/media/media-lines.js';
 import { LineLink, RoomLinks, parseLineMessage, type LineMessage } from '../../src/lib/media/line-link.js';
 
 const ME = '1001';
@@ -37,7 +37,7 @@ class FakeChannel extends EventTarget {
 }
 
 /** A data connection with `lines` lines, as media-lines.ts makes it (transceivers faked). */
-function fakeConnection(lines = 2) {
+function fakeConnection(lines = LINE_COUNT) {
   const transceivers = Array.from({ length: lines }, (_, index) =>
     (['audio', 'video'] as const).map((kind) => ({ mid: `${kind}${index}`, currentDirection: 'sendrecv', receiver: { track: { kind } }, sender: {} })),
   ).flat();
@@ -179,19 +179,23 @@ describe('RoomLinks', () => {
 
 describe('LineLink lines', () => {
   it('[R-5] hands out each sending line once, and takes it back from the copy that had it only', () => {
-    const { media } = fakeConnection(2);
+    const { media } = fakeConnection();
     const link = new LineLink(PEER, media);
-    const first = link.takeLine('c1') as MediaLine;
-    const second = link.takeLine('c2') as MediaLine;
-    expect([first.index, second.index]).toEqual([0, 1]);
-    expect(first.audio.receiver.track.kind).toBe('audio');
-    expect(first.video.receiver.track.kind).toBe('video');
-    expect(link.takeLine('c3')).toBeNull();
+    const taken = Array.from({ length: LINE_COUNT }, (_, i) => link.takeLine(`c${i}`) as MediaLine);
+    expect(taken.map((line) => line.index)).toEqual(Array.from({ length: LINE_COUNT }, (_, i) => i));
+    expect(taken[0].audio.receiver.track.kind).toBe('audio');
+    expect(taken[0].video.receiver.track.kind).toBe('video');
+    expect(link.takeLine('c-more')).toBeNull();
 
     link.releaseLine(0, 'c-other');
-    expect(link.takeLine('c3')).toBeNull();
-    link.releaseLine(0, 'c1');
-    expect(link.takeLine('c3')?.index).toBe(0);
+    expect(link.takeLine('c-more')).toBeNull();
+    link.releaseLine(0, 'c0');
+    expect(link.takeLine('c-more')?.index).toBe(0);
+  });
+
+  it('[R-30] uses no more lines than it negotiates, whatever the other end offered', () => {
+    const { media } = fakeConnection(LINE_COUNT + 2);
+    expect(media.lines).toHaveLength(LINE_COUNT);
   });
 
   it('[R-30] a connection without lines (a stock peer\'s offer) has none to give', () => {

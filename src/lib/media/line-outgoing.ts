@@ -85,17 +85,25 @@ export class LineOutgoing extends SendingCopy {
     const video = this.stream.getVideoTracks()[0] ?? null;
     // The planned encoding first, so the encoder starts at that size (outgoing.ts says why).
     this.applyEncoding();
+    const replaced = Promise.all([line.audio.sender.replaceTrack(audio), line.video.sender.replaceTrack(video)]);
+    // The player is told at once, not after replaceTrack (hundreds of ms on a busy page): its
+    // copies of the line's tracks then show the first frames whenever they come.
+    this.#sending = link.send({ t: 'sending', stream: streamId, conn, line: line.index, audio: audio !== null, video: video !== null });
+    if (!this.#sending) {
+      replaced.catch(() => {});
+      return this.#options.onEnded('link-closed');
+    }
+    if (this.#speaking) this.#say(true);
     try {
-      await Promise.all([line.audio.sender.replaceTrack(audio), line.video.sender.replaceTrack(video)]);
+      await replaced;
     } catch {
-      if (!this.#closed) this.#options.onEnded('replace-track-failed');
+      if (this.#closed) return;
+      // The player hears of it as it would of a connection of its own ending, and asks again.
+      this.#options.link.send({ t: 'refuse', stream: streamId, conn, code: 'ended' });
+      this.#options.onEnded('replace-track-failed');
       return;
     }
-    if (this.#closed) return;
-    this.#sending = link.send({ t: 'sending', stream: streamId, conn, line: line.index, audio: audio !== null, video: video !== null });
-    if (!this.#sending) return this.#options.onEnded('link-closed');
-    if (this.#speaking) this.#say(true);
-    this.#options.onSending();
+    if (!this.#closed) this.#options.onSending();
   }
 
   #say(on: boolean): void {

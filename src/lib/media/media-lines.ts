@@ -28,8 +28,14 @@
  */
 import type { Wrtc } from '../rooms/chunking-rtc.js';
 
-/** Lines per direction on a data connection: a camera and a screen share played at once. */
-export const LINE_COUNT = 2;
+/**
+ * Lines per direction on a data connection: one, for the camera. Each line is two more m-lines
+ * that every data connection negotiates, used or not; with two lines (camera and screen) six
+ * members entering together took 1.5 s longer to see everyone, in each of 6 alternating runs
+ * (BENCHMARKS.md "Media on the data connections"). A second stream played at once from one
+ * member (a screen share) gets a connection of its own.
+ */
+export const LINE_COUNT = 1;
 /** SCTP stream of the control channel: far from the ids simple-peer's channel gets (0 or 1). */
 const CONTROL_CHANNEL_ID = 777;
 const CONTROL_CHANNEL_LABEL = 'mesh-rooms-media';

@@ -52,6 +52,11 @@ const LINK_WAIT_MS = 5000;
 
 let attempts = 0;
 
+/** A fresh id for an attempt: signals of any other are stale. */
+function newConn(): string {
+  return `${(++attempts).toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
 export class Player {
   readonly stream = new MediaStream();
   readonly streamId: string;
@@ -111,9 +116,12 @@ export class Player {
     if (message.t === 'speaking') return this.#setSpeaking(message.on);
     if (message.t === 'refuse') {
       if (message.code !== 'no-line') return this.#fail(`refused: ${message.code}`);
-      // Every line of the publisher's is taken: this stream comes on a connection of its own.
+      // The publisher's line is taken: this stream comes on a connection of its own, asked for
+      // under a new id (nothing is left of this one at the publisher to stop).
       this.#relayOnly = true;
-      this.#closePeer();
+      this.#unwatchLink();
+      this.#link = null;
+      this.#conn = newConn();
       return this.#ask();
     }
     const line = link.receivingLine(message.line);
@@ -150,7 +158,7 @@ export class Player {
   }
 
   #request(): void {
-    this.#conn = `${(++attempts).toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    this.#conn = newConn();
     this.#setState('requesting', this.#retryDelayMs === RETRY_FIRST_MS ? 'play' : 'retry');
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#fail('timeout'), CONNECT_TIMEOUT_MS);
