@@ -1,14 +1,16 @@
 /**
  * Media lines on the room's data connections: a `wrtc` layer (like chunking-rtc.ts) that gives
- * every connection y-webrtc makes a few audio+video lines, negotiated with the connection
- * itself, and a small control channel beside y-webrtc's own.
+ * every connection y-webrtc makes an audio+video line each way (LINE_COUNT), negotiated with
+ * the connection itself, and a small control channel beside y-webrtc's own.
  *
  * Why: a member of a six-member room used to hold fifteen connections — five data connections
  * and ten media connections, one per (stream, player) — and every one of them negotiated and
  * checked ICE on the page's WebRTC threads while the room was starting. The data connection to
  * each member is up anyway; with lines on it, playing a stream is a message on the control
- * channel and a `replaceTrack` at its publisher: no offer, no answer, no ICE (BENCHMARKS.md
- * "Media", "Media on the data connections").
+ * channel and a `replaceTrack` at its publisher: no offer, no answer, no ICE. Measured: a
+ * quarter sooner to every picture at two and four members, a third of the peer connections
+ * and a quarter of the relay traffic at six (whose start the saturated machine sets either
+ * way: BENCHMARKS.md "Media on the data connections").
  *
  * How, without renegotiating (simple-peer's weakest part, DESIGN.md §2) and without changing
  * y-webrtc or simple-peer:
@@ -31,9 +33,9 @@ import type { Wrtc } from '../rooms/chunking-rtc.js';
 /**
  * Lines per direction on a data connection: one, for the camera. Each line is two more m-lines
  * that every data connection negotiates, used or not; with two lines (camera and screen) six
- * members entering together took 1.5 s longer to see everyone, in each of 6 alternating runs
- * (BENCHMARKS.md "Media on the data connections"). A second stream played at once from one
- * member (a screen share) gets a connection of its own.
+ * members entering together took 1.1–3.4 s longer to see everyone, in each of 6 alternating
+ * runs (BENCHMARKS.md "Media on the data connections"). A second stream played at once from
+ * one member (a screen share) gets a connection of its own.
  */
 export const LINE_COUNT = 1;
 /** SCTP stream of the control channel: far from the ids simple-peer's channel gets (0 or 1). */

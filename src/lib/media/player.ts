@@ -44,9 +44,11 @@ const CONNECT_TIMEOUT_MS = 12_000;
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 8000;
 /**
- * How long a first request waits for the data connection to the publisher before it goes over
- * the relay instead. Six members entering together have their data connections open within
- * about 2 s (BENCHMARKS.md "Media"); a separate media connection takes longer than waiting.
+ * How long a request waits for the data connection to the publisher before it goes over the
+ * relay instead. A stream is often seen (its publisher's awareness, passed on by another
+ * member) before that connection is open: six members entering together open theirs 1–5 s
+ * after entering on a 2-core machine (BENCHMARKS.md "Media on the data connections"), and a
+ * media connection of its own would take longer than the wait.
  */
 const LINK_WAIT_MS = 5000;
 
