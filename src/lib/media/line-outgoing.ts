@@ -28,6 +28,8 @@ export class LineOutgoing extends SendingCopy {
   readonly #unwatch: () => void;
   #sending = false;
   #closed = false;
+  /** Settles once the stream's tracks are on the line (or could not be put there). */
+  #placed: Promise<void> = Promise.resolve();
   #speaking = false;
 
   constructor(options: LineOutgoingOptions) {
@@ -64,6 +66,9 @@ export class LineOutgoing extends SendingCopy {
   }
 
   async replaceTrack(old: MediaStreamTrack, replacement: MediaStreamTrack): Promise<void> {
+    // A device switched while the stream is being put on the line: after that, or the old
+    // track would land on the sender last (`sender.track` changes when replaceTrack settles).
+    await this.#placed;
     if (this.#closed) return;
     const { audio, video } = this.#options.line;
     await Promise.all([audio.sender, video.sender].filter((sender) => sender.track === old).map((sender) => sender.replaceTrack(replacement)));
@@ -86,6 +91,10 @@ export class LineOutgoing extends SendingCopy {
     // The planned encoding first, so the encoder starts at that size (outgoing.ts says why).
     this.applyEncoding();
     const replaced = Promise.all([line.audio.sender.replaceTrack(audio), line.video.sender.replaceTrack(video)]);
+    this.#placed = replaced.then(
+      () => {},
+      () => {},
+    );
     // The player is told at once, not after replaceTrack (hundreds of ms on a busy page): its
     // copies of the line's tracks then show the first frames whenever they come.
     this.#sending = link.send({ t: 'sending', stream: streamId, conn, line: line.index, audio: audio !== null, video: video !== null });
