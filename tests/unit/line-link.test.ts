@@ -48,6 +48,14 @@ function fakeConnection(lines = LINE_COUNT) {
   return { media, channel, pc };
 }
 
+/** A data connection added to `links`, its channel open. */
+function openConnection(links: RoomLinks) {
+  const connection = fakeConnection();
+  links.add(connection.media);
+  connection.channel.open();
+  return connection;
+}
+
 function listening(links: RoomLinks) {
   const changed = vi.fn();
   const messages: [LineLink, LineMessage][] = [];
@@ -110,16 +118,12 @@ describe('RoomLinks', () => {
   it('[R-31] a link cannot be renamed, nor take this member\'s own id', () => {
     const links = new RoomLinks(ME);
     listening(links);
-    const own = fakeConnection();
-    links.add(own.media);
-    own.channel.open();
+    const own = openConnection(links);
     own.channel.receive(JSON.stringify({ t: 'hello', member: ME }));
     expect(links.linkTo(ME)).toBeUndefined();
     expect(links.pending).toBe(true);
 
-    const other = fakeConnection();
-    links.add(other.media);
-    other.channel.open();
+    const other = openConnection(links);
     other.channel.receive(JSON.stringify({ t: 'hello', member: PEER }));
     other.channel.receive(JSON.stringify({ t: 'hello', member: '3003' }));
     expect(links.linkTo(PEER)?.memberId).toBe(PEER);
@@ -129,9 +133,7 @@ describe('RoomLinks', () => {
   it('[R-31] hands on messages of a named link only, and keeps doing so after junk', () => {
     const links = new RoomLinks(ME);
     const { messages } = listening(links);
-    const { media, channel } = fakeConnection();
-    links.add(media);
-    channel.open();
+    const { channel } = openConnection(links);
     channel.receive(JSON.stringify({ t: 'play', stream: 'cam', conn: 'early' }));
     expect(messages).toEqual([]);
     channel.receive(JSON.stringify({ t: 'hello', member: PEER }));
@@ -143,9 +145,7 @@ describe('RoomLinks', () => {
   it('[R-31] forgets a link whose connection closed, and tells', () => {
     const links = new RoomLinks(ME);
     const { changed } = listening(links);
-    const { media, channel } = fakeConnection();
-    links.add(media);
-    channel.open();
+    const { media, channel } = openConnection(links);
     channel.receive(JSON.stringify({ t: 'hello', member: PEER }));
     const link = links.linkTo(PEER)!;
     const closed = vi.fn();

@@ -37,9 +37,8 @@ class FakeSender {
 }
 
 class TestCopy extends SendingCopy {
-  readonly sender = new FakeSender();
-
-  constructor() {
+  /** `sender`: shared, as a line's sender is by the copies it carries one after another. */
+  constructor(readonly sender = new FakeSender()) {
     super('2002', 'c1', {} as MediaStream, 'camera');
   }
 
@@ -104,6 +103,17 @@ describe('SendingCopy encodings', () => {
     await settle();
     expect(copy.sender.refused).toBe(3);
     expect(copy.sender.encodings[0].maxFramerate).toBeUndefined();
+  });
+
+  it('[R-30] a line\'s next copy gets its own encoding while the last copy\'s is still being set', async () => {
+    const sender = new FakeSender();
+    sender.refuseNext = 1; // the last copy's plan is refused: its retry must not come after the next copy's
+    const first = new TestCopy(sender);
+    first.apply(settling);
+    const second = new TestCopy(sender);
+    second.apply(full);
+    await settle();
+    expect(sender.encodings[0].maxFramerate).toBe(30);
   });
 
   it('[R-30] a plan equal to the one set is not set again', async () => {

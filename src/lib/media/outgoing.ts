@@ -15,9 +15,6 @@ import { sameEncoding, type OutgoingCopy, type VideoEncoding } from './encoding-
 import { applyVideoEncoding, type BudgetedCopy } from './upload-budget.js';
 import type { StreamKind } from './stream-info.js';
 
-/** A refused setParameters is tried this many more times (applyEncoding). */
-const MAX_ENCODING_RETRIES = 2;
-
 export interface OutgoingOptions {
   playerId: string;
   conn: string;
@@ -42,9 +39,6 @@ export abstract class SendingCopy implements BudgetedCopy {
   protected readonly stream: MediaStream;
   readonly #kind: StreamKind;
   #encoding: VideoEncoding | null = null;
-  /** A setParameters is under way; `#encodingStale`: a newer plan has come meanwhile. */
-  #applying = false;
-  #encodingStale = false;
 
   constructor(playerId: string, conn: string, stream: MediaStream, kind: StreamKind) {
     this.playerId = playerId;
@@ -83,38 +77,11 @@ export abstract class SendingCopy implements BudgetedCopy {
     this.applyEncoding();
   }
 
-  /**
-   * Sets the planned encoding, if any, on the video sender: one setParameters at a time, the
-   * newest plan last, and a refused one tried again. Chromium now and then refuses a
-   * setParameters as if getParameters had not been called ("InvalidStateError", seen in 1 of 5
-   * runs of the three-member e2e test, calls a replan apart); a copy planned at the settling
-   * rate and then at its full rate kept 5 fps for good when the second was the refused one.
-   */
+  /** Sets the planned encoding, if any, on the video sender; again once a line has one. */
   protected applyEncoding(): void {
-    this.#encodingStale = true;
-    if (this.#applying) return; // the loop below picks the newest plan up when it is done
-    this.#applying = true;
-    void (async () => {
-      let refusals = 0;
-      while (this.#encodingStale) {
-        this.#encodingStale = false;
-        const encoding = this.#encoding;
-        const sender = this.videoSender;
-        if (!encoding || !sender) break;
-        try {
-          await applyVideoEncoding(sender, encoding);
-          refusals = 0;
-        } catch {
-          // Once or twice more, on a later task; a sender closed meanwhile keeps refusing, and
-          // then the next plan (or none, once closed) is what counts.
-          if (refusals++ < MAX_ENCODING_RETRIES && !this.#encodingStale) {
-            this.#encodingStale = true;
-            await new Promise((resolve) => setTimeout(resolve, 0));
-          }
-        }
-      }
-      this.#applying = false;
-    })();
+    const encoding = this.#encoding;
+    const sender = this.videoSender;
+    if (encoding && sender) applyVideoEncoding(sender, encoding);
   }
 }
 

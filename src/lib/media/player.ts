@@ -121,8 +121,7 @@ export class Player {
       // The publisher's line is taken: this stream comes on a connection of its own, asked for
       // under a new id (nothing is left of this one at the publisher to stop).
       this.#relayOnly = true;
-      this.#unwatchLink();
-      this.#link = null;
+      this.#dropLink();
       this.#conn = newConn();
       return this.#ask();
     }
@@ -243,13 +242,18 @@ export class Player {
     const peer = this.#peer;
     this.#peer = null;
     peer?.close();
+    this.#dropLink()?.send({ t: 'stop', stream: this.streamId, conn: this.#conn });
+    this.#setSpeaking(false);
+  }
+
+  /** Lets go of the attempt's data connection, if it had one; returns it. */
+  #dropLink(): LineLink | null {
     const link = this.#link;
     this.#link = null;
     this.#unwatchLink();
     this.#unwatchLink = () => {};
     this.#lineReceivers = [];
-    if (link) link.send({ t: 'stop', stream: this.streamId, conn: this.#conn });
-    this.#setSpeaking(false);
+    return link;
   }
 
   #setSpeaking(speaking: boolean): void {
