@@ -26,6 +26,15 @@ test('[R-30][R-31][R-53] three members see and hear each other; mic and camera o
   for (const page of pages) await call(page, 'enterRoom', { roomId: room });
   for (const [i, page] of pages.entries()) await publishCamera(page, room, `cam-${names[i]}`);
   for (const page of pages) await expect.poll(() => streamIds(page, room).then((ids) => ids.length), { timeout: 20_000 }).toBe(2);
+  // Every video bitrate Ann's copies are given from now on (upload-budget.ts).
+  await pages[0].evaluate(() => {
+    const given: number[] = ((window as unknown as { bitratesGiven: number[] }).bitratesGiven = []);
+    const setParameters = RTCRtpSender.prototype.setParameters;
+    RTCRtpSender.prototype.setParameters = function (this: RTCRtpSender, parameters: RTCRtpSendParameters) {
+      if (this.track?.kind !== 'audio') given.push(parameters.encodings[0]?.maxBitrate ?? 0);
+      return setParameters.call(this, parameters);
+    };
+  });
 
   for (const [i, page] of pages.entries()) {
     for (const [j, name] of names.entries()) if (i !== j) expect(await play(page, room, `cam-${name}`)).toEqual(expect.any(String));
@@ -45,6 +54,9 @@ test('[R-30][R-31][R-53] three members see and hear each other; mic and camera o
   const encodings = () =>
     ann.evaluate((id) => window.client!.mediaConnections(id).outgoing.map((pc) => pc.getSenders().find((s) => s.track?.kind === 'video')!.getParameters().encodings[0]), room);
   await expect.poll(encodings, { timeout: 10_000 }).toEqual([expect.objectContaining({ maxBitrate: 1_210_000, maxFramerate: 30 }), expect.objectContaining({ maxBitrate: 1_210_000, maxFramerate: 30 })]);
+  // Planned for both from the first copy on: Cat was about to play while only Ben did
+  // (play-forecast.ts), so no copy started at the one-receiver share and was cut down later.
+  expect(new Set(await ann.evaluate(() => (window as unknown as { bitratesGiven: number[] }).bitratesGiven))).toEqual(new Set([1_210_000]));
   // Speaking indicator (the fake microphone beeps) and connection quality reach the UI.
   const indicators = (page: Page) =>
     page.evaluate(() => ({

@@ -103,16 +103,24 @@ describe('RoomLinks', () => {
     const links = new RoomLinks(ME);
     const { changed } = listening(links);
     const { media, channel } = fakeConnection();
+    const before = performance.now();
     links.add(media);
     expect(links.pending).toBe(true);
+    // Told at once: the connection is a member about to be reached (play-forecast.ts).
+    expect(changed).toHaveBeenCalledTimes(1);
+    expect(links.unnamedSince).toEqual([expect.any(Number)]);
+    expect(links.unnamedSince[0]).toBeGreaterThanOrEqual(before);
     channel.open();
     expect(channel.sent.map((text) => JSON.parse(text))).toEqual([{ t: 'hello', member: ME }]);
     expect(links.linkTo(PEER)).toBeUndefined();
+    expect(links.namedMembers).toEqual([]);
 
     channel.receive(JSON.stringify({ t: 'hello', member: PEER }));
     expect(links.pending).toBe(false);
     expect(links.linkTo(PEER)?.memberId).toBe(PEER);
-    expect(changed).toHaveBeenCalledTimes(1);
+    expect(links.namedMembers).toEqual([PEER]);
+    expect(links.unnamedSince).toEqual([]);
+    expect(changed).toHaveBeenCalledTimes(2);
   });
 
   it('[R-31] a link cannot be renamed, nor take this member\'s own id', () => {
@@ -156,7 +164,8 @@ describe('RoomLinks', () => {
     expect(link.usable).toBe(false);
     expect(link.send({ t: 'stop', stream: 'cam', conn: 'c1' })).toBe(false);
     expect(closed).toHaveBeenCalledTimes(1);
-    expect(changed).toHaveBeenCalledTimes(2);
+    expect(links.namedMembers).toEqual([]);
+    expect(changed).toHaveBeenCalledTimes(3); // added, named, closed
   });
 
   it('[R-31] a connection whose other end never says hello (a stock y-webrtc peer) stops counting as pending', () => {

@@ -105,7 +105,7 @@ export class LineLink {
 }
 
 export interface RoomLinksEvents {
-  /** A member's link came up or went away. */
+  /** A data connection was added, or a member's link came up or went away. */
   changed(): void;
   message(link: LineLink, message: Exclude<LineMessage, { t: 'hello' }>): void;
 }
@@ -116,8 +116,8 @@ export interface RoomLinksEvents {
  */
 export class RoomLinks {
   readonly #localMemberId: string;
-  /** Links whose other end has not said who it is yet, with their NAMING_WAIT_MS timer. */
-  readonly #unnamed = new Map<MediaLink, ReturnType<typeof setTimeout>>();
+  /** Links whose other end has not said who it is yet: when each was added, and its NAMING_WAIT_MS timer. */
+  readonly #unnamed = new Map<MediaLink, { since: number; timer: ReturnType<typeof setTimeout> }>();
   readonly #byMember = new Map<string, LineLink>();
   #events: RoomLinksEvents | null = null;
   #closed = false;
@@ -136,6 +136,16 @@ export class RoomLinks {
     return this.#unnamed.size > 0;
   }
 
+  /** When each data connection that has not said whose it is yet was added (performance.now()). */
+  get unnamedSince(): number[] {
+    return [...this.#unnamed.values()].map(({ since }) => since);
+  }
+
+  /** Members with a named link. */
+  get namedMembers(): string[] {
+    return [...this.#byMember.keys()];
+  }
+
   linkTo(memberId: string): LineLink | undefined {
     const link = this.#byMember.get(memberId);
     return link?.usable ? link : undefined;
@@ -143,12 +153,10 @@ export class RoomLinks {
 
   add(media: MediaLink): void {
     if (this.#closed || media.closed || this.#unnamed.has(media)) return;
-    this.#unnamed.set(
-      media,
-      setTimeout(() => {
-        if (this.#unnamed.delete(media)) this.#events?.changed();
-      }, NAMING_WAIT_MS),
-    );
+    const timer = setTimeout(() => {
+      if (this.#unnamed.delete(media)) this.#events?.changed();
+    }, NAMING_WAIT_MS);
+    this.#unnamed.set(media, { since: performance.now(), timer });
     let link: LineLink | null = null;
     const hello = () => media.send(JSON.stringify({ t: 'hello', member: this.#localMemberId } satisfies LineMessage));
     if (media.open) hello();
@@ -171,6 +179,7 @@ export class RoomLinks {
       if (link && this.#byMember.get(link.memberId) === link) this.#byMember.delete(link.memberId);
       if (!this.#closed) this.#events?.changed();
     });
+    this.#events?.changed(); // one more member is about to be reached (play-forecast.ts)
   }
 
   close(): void {
@@ -181,7 +190,7 @@ export class RoomLinks {
   }
 
   #forgetUnnamed(media: MediaLink): void {
-    clearTimeout(this.#unnamed.get(media));
+    clearTimeout(this.#unnamed.get(media)?.timer);
     this.#unnamed.delete(media);
   }
 }

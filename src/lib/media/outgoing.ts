@@ -28,6 +28,17 @@ export interface OutgoingOptions {
   trace?(event: string): void;
 }
 
+/** What a copy of `stream` is to the upload budget (encoding-policy.ts). */
+export function describeCopy(stream: MediaStream, kind: StreamKind): OutgoingCopy {
+  const video = stream.getVideoTracks()[0];
+  return {
+    kind,
+    hasVideo: video !== undefined,
+    hasAudio: stream.getAudioTracks().length > 0,
+    sourceHeight: video?.getSettings().height ?? 0,
+  };
+}
+
 /**
  * What a published stream's copy for one player is to the room and the budget, however it
  * travels: on its own media connection (Outgoing) or on a line of the data connection
@@ -61,13 +72,7 @@ export abstract class SendingCopy implements BudgetedCopy {
   abstract close(): void;
 
   describe(): OutgoingCopy {
-    const video = this.stream.getVideoTracks()[0];
-    return {
-      kind: this.#kind,
-      hasVideo: video !== undefined,
-      hasAudio: this.stream.getAudioTracks().length > 0,
-      sourceHeight: video?.getSettings().height ?? 0,
-    };
+    return describeCopy(this.stream, this.#kind);
   }
 
   apply(encoding: VideoEncoding | null): void {

@@ -11,11 +11,12 @@ import { ErrorCode, RoomError } from '../rooms/errors.js';
 import type { Member, Role } from '../rooms/members.js';
 import type { MediaSignal } from './signals.js';
 import type { SignalChannel } from './signal-channel.js';
-import { Outgoing, type SendingCopy } from './outgoing.js';
+import { Outgoing, describeCopy, type SendingCopy } from './outgoing.js';
 import { LineOutgoing } from './line-outgoing.js';
 import type { LineLink, LineMessage, RoomLinks } from './line-link.js';
 import { Player, type PlayerState } from './player.js';
 import type { UploadBudget } from './upload-budget.js';
+import { comingCopies, type ComingCopy } from './play-forecast.js';
 import { NO_TRACE, type Trace } from '../rooms/trace.js';
 import type { SendingAudio, SpeakingEvent } from './speech.js';
 import type { PlayingConnection } from './quality.js';
@@ -77,6 +78,8 @@ interface Published {
   speaking: boolean;
   /** Players served before: a request of theirs now is a retry (upload-budget.ts, settling). */
   served: Set<string>;
+  /** When it was published (performance.now()), for the play forecast (play-forecast.ts). */
+  since: number;
 }
 
 type Emit = <K extends keyof RoomMediaEvents>(event: K, payload: RoomMediaEvents[K]) => void;
@@ -105,6 +108,9 @@ export class RoomMedia {
   readonly #players = new Map<string, Player>();
   /** Remote streams as last announced, keyed like players. */
   #remote = new Map<string, StreamEvent>();
+  /** When each remote member became known here (performance.now()), for the play forecast. */
+  readonly #knownSince = new Map<string, number>();
+  readonly #stopForecast: () => void;
   /** Play requests from members not listed yet, keyed like players (player id first). */
   readonly #waiting = new Map<string, { playerId: string; streamId: string; conn: string; link: LineLink | null; timer: ReturnType<typeof setTimeout> }>();
   #closed = false;
@@ -125,9 +131,11 @@ export class RoomMedia {
     this.#emit = emit;
     this.#channel = channel((signal) => this.#onSignal(signal));
     this.#links = links;
+    this.#stopForecast = budget.forecast((now) => this.#comingCopies(now));
     links.listen({
       changed: () => {
         for (const player of this.#players.values()) player.routesChanged();
+        this.#noteKnown();
       },
       message: (link, message) => this.#onLineMessage(link, message),
     });
@@ -165,7 +173,8 @@ export class RoomMedia {
     if (this.#published.size >= MAX_STREAMS_PER_MEMBER) {
       throw new RoomError(ErrorCode.INVALID_STREAM, `at most ${MAX_STREAMS_PER_MEMBER} streams per member and room`, roomId);
     }
-    this.#published.set(streamId, { stream, kind: describeStream(streamId, stream, kind).kind, outgoing: new Map(), speaking: false, served: new Set() });
+    this.#published.set(streamId, { stream, kind: describeStream(streamId, stream, kind).kind, outgoing: new Map(), speaking: false, served: new Set(), since: performance.now() });
+    this.#budget.replan(); // the members here are about to play it
     this.announce();
     this.#emitPublisherState(streamId, 'published');
   }
@@ -175,6 +184,7 @@ export class RoomMedia {
     if (!published) throw new RoomError(ErrorCode.STREAM_NOT_FOUND, `no stream "${streamId}" published here`, this.#host.roomId);
     this.#published.delete(streamId);
     for (const outgoing of published.outgoing.values()) this.#closeOutgoing(outgoing);
+    this.#budget.replan(); // nobody is about to play it any more
     this.announce();
     this.#emit('publisherState', { roomId: this.#host.roomId, streamId, state: 'stopped', receivers: 0, reason });
   }
@@ -297,6 +307,7 @@ export class RoomMedia {
       } else if (!sameStream(before, stream)) this.#emit('streamUpdated', stream);
     }
     const present = new Set(members.map((member) => member.memberId));
+    this.#noteKnown();
     for (const published of this.#published.values()) {
       for (const outgoing of published.outgoing.values()) if (!present.has(outgoing.playerId)) this.#closeOutgoing(outgoing);
     }
@@ -316,6 +327,7 @@ export class RoomMedia {
     for (const { timer } of this.#waiting.values()) clearTimeout(timer);
     this.#waiting.clear();
     this.#closed = true;
+    this.#stopForecast();
     this.#links.listen(null);
     this.#channel.close();
   }
@@ -413,6 +425,26 @@ export class RoomMedia {
       },
     });
     return outgoing;
+  }
+
+  /**
+   * Notes members known for the first time (listed, or named by their data connection) and
+   * forgets those gone; the budget then plans again if they may play something of ours (an
+   * unchanged plan costs no setParameters: SendingCopy.apply).
+   */
+  #noteKnown(): void {
+    const known = new Set(this.#links.namedMembers);
+    for (const member of this.#host.members()) if (!member.isLocal) known.add(member.memberId);
+    for (const memberId of this.#knownSince.keys()) if (!known.has(memberId)) this.#knownSince.delete(memberId);
+    const now = performance.now();
+    for (const memberId of known) if (!this.#knownSince.has(memberId)) this.#knownSince.set(memberId, now);
+    if (this.#published.size > 0) this.#budget.replan();
+  }
+
+  /** This room's copies the upload budget should leave room for before they are asked for. */
+  #comingCopies(now: number): ComingCopy[] {
+    const streams = [...this.#published.values()].map(({ stream, kind, since, outgoing }) => ({ copy: describeCopy(stream, kind), since, receivers: outgoing }));
+    return comingCopies(streams, { knownSince: this.#knownSince, linked: new Set(this.#links.namedMembers), unnamedSince: this.#links.unnamedSince }, now);
   }
 
   /** Serves the request once its player is listed (membersChanged), or refuses it. */

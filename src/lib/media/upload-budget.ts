@@ -12,13 +12,21 @@
  * connection still connecting after SETTLE_MAX_MS no longer holds the others back (a member
  * that cannot be reached must not leave the room at a low frame rate), and retries do not
  * count (a player asking again for a stream, a publisher serving it again).
+ *
+ * Forecast: copies about to be asked for (play-forecast.ts) are planned for as if they were
+ * there, so a copy starts at the share it will keep instead of being re-planned as each
+ * receiver arrives.
  */
 import { DEFAULT_UPLOAD_BUDGET_BPS, planEncodings, type OutgoingCopy, type VideoEncoding } from './encoding-policy.js';
+import type { ComingCopy } from './play-forecast.js';
 
 export interface BudgetedCopy {
   describe(): OutgoingCopy;
   apply(encoding: VideoEncoding | null): void;
 }
+
+/** Tells the budget which copies are about to be asked for (a room's published streams). */
+export type CopyForecast = (now: number) => ComingCopy[];
 
 /** The frame rate of connected copies while others are still connecting. */
 export const SETTLING_FRAMERATE = 5;
@@ -30,8 +38,11 @@ export class UploadBudget {
   readonly #copies = new Set<BudgetedCopy>();
   /** Connections still connecting (copies and players), with when they began. */
   readonly #connecting = new Map<object, number>();
+  readonly #forecasts = new Set<CopyForecast>();
   #replanQueued = false;
   #settleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Replans when the soonest forecast copy stops being expected. */
+  #forecastTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(budgetBps = DEFAULT_UPLOAD_BUDGET_BPS) {
     this.budgetBps = budgetBps;
@@ -60,23 +71,46 @@ export class UploadBudget {
     if (this.#connecting.delete(key)) this.replan();
   }
 
-  /** Several connections come and go together (a member leaves two rooms): plan once for all. */
+  /** Plans for `forecast`'s coming copies too, until the returned function is called. */
+  forecast(forecast: CopyForecast): () => void {
+    this.#forecasts.add(forecast);
+    this.replan();
+    return () => {
+      if (this.#forecasts.delete(forecast)) this.replan();
+    };
+  }
+
+  /**
+   * Several connections come and go together (a member leaves two rooms): plan once for all.
+   * Also what a forecast calls when its coming copies change.
+   */
   replan(): void {
     if (this.#replanQueued) return;
     this.#replanQueued = true;
     queueMicrotask(() => {
       this.#replanQueued = false;
       const copies = [...this.#copies];
-      const encodings = planEncodings(
-        copies.map((copy) => copy.describe()),
-        this.budgetBps,
-      );
+      const coming = this.#coming();
+      // Only the copies that exist get an encoding; the coming ones just take their share.
+      const encodings = planEncodings([...copies.map((copy) => copy.describe()), ...coming], this.budgetBps);
       const settling = this.#settling();
       copies.forEach((copy, index) => {
         const encoding = encodings[index];
         copy.apply(encoding && settling ? { ...encoding, maxFramerate: Math.min(encoding.maxFramerate, SETTLING_FRAMERATE) } : encoding);
       });
     });
+  }
+
+  /** The forecasts' coming copies; replans when the first of them stops being expected. */
+  #coming(): OutgoingCopy[] {
+    clearTimeout(this.#forecastTimer);
+    const now = performance.now();
+    const coming = [...this.#forecasts].flatMap((forecast) => forecast(now));
+    if (coming.length > 0) {
+      const soonest = Math.min(...coming.map(({ expectedUntil }) => expectedUntil));
+      this.#forecastTimer = setTimeout(() => this.replan(), soonest - now);
+    }
+    return coming.map(({ copy }) => copy);
   }
 
   /** Whether anything is still connecting (and not for too long); if so, replans when that runs out. */
