@@ -4,21 +4,22 @@
  *
  * Planned only for the copies it has, a camera entering a room of six gave its first copy a
  * 640×480 picture at 30 fps, then re-planned every copy as each new receiver arrived: the
- * picture size changed three times on the way to the five-receiver 180p (each change a new
- * key frame to encode and a decoder to reset at the other end), and each page spent 17–20
- * `setParameters` — about 0.4 s of its main thread waiting on WebRTC's threads — while two
- * cores were already short of time for the room's connections. Planned for the members who
- * will play, every copy starts at the size it keeps: the six-member start went from 3.1–3.6 s
- * to 2.3–2.6 s (6 of 6 alternating pairs, BENCHMARKS.md "Media").
+ * picture size changed twice on the way to the five-receiver 180p (each change a new key
+ * frame to encode and a decoder to reset at the other end), and each page made 17–20
+ * `setParameters` calls — 0.2–0.6 s of its main thread waiting on WebRTC's threads — while
+ * two cores were already short of time for the room's connections. Planned for the members
+ * who will play, every copy starts at the size it keeps: six members were seen and heard in
+ * 2.4–3.4 s against 4.3–6.1 s, sooner in 8 of 8 alternating pairs (BENCHMARKS.md "Media",
+ * "The play forecast").
  *
- * The forecast: a member of the room plays each of our streams, the app's players and most
- * others do, within PLAY_EXPECTED_WITHIN_MS of becoming known here or of the stream being
- * published, whichever is later. A member is known once listed (awareness) or once its data
- * connection says whose it is; before either, a data connection being made counts as a
- * member to come: in a room of six they are all made within about 0.4 s, while the awareness
- * of the last members arrives a second or more later, after the first copies have started. One who has not by then is no longer counted, and the copies
- * that do go out get their full share back; what a wrong forecast costs is that share for a
- * few seconds, never a picture.
+ * The forecast: a member of the room plays each of our streams (the app's players do, and
+ * most others will) within PLAY_EXPECTED_WITHIN_MS of becoming known here or of the stream
+ * being published, whichever is later. A member is known once listed (awareness) or once its
+ * data connection says whose it is; before either, a data connection being made counts as a
+ * member to come: in a room of six they are all made within about 0.4 s, while the awareness of
+ * the last members arrives a second or more later, after the first copies have started. One
+ * who has not asked in time no longer counts, and the copies that do go out get their share
+ * back: what a wrong forecast costs is part of a share for a few seconds, never a picture.
  */
 import type { OutgoingCopy } from './encoding-policy.js';
 
