@@ -55,6 +55,27 @@ test('[R-51][R-14] a graceful leave is seen by the others within 1 s, and enteri
   await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
 });
 
+test('[R-14][R-3] one who left is gone from the relay too: no one connects to it, and the room ends with its last member', async ({ browser }) => {
+  const room = uniqueRoom('gone');
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
+  await call(alice, 'enterRoom', { roomId: room });
+  await call(bob, 'enterRoom', { roomId: room });
+  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+  await expect.poll(() => alice.evaluate(() => window.client!.peerConnectionCount), { timeout: 20_000 }).toEqual({ created: 1, open: 1 });
+
+  await call(bob, 'leaveRoom', room);
+  await expect.poll(() => seenMembers(alice, room), { timeout: 5_000 }).toEqual(['alice']);
+  // y-webrtc announces a leaving peer to the room again as its connections close (announce-gate.ts
+  // leaveQuietly): Alice then offered to Bob's old self, and the relay kept Bob in the room.
+  await alice.waitForTimeout(1500);
+  expect(await alice.evaluate(() => window.client!.peerConnectionCount)).toEqual({ created: 1, open: 0 });
+  await call(alice, 'leaveRoom', room);
+  const carol = await openMember(browser, 'carol');
+  // (Once: a room that is still there would be joined, and a second try would say ALREADY_IN_ROOM.)
+  expect(await call(carol, 'joinRoom', room)).toEqual({ error: 'ROOM_NOT_FOUND' });
+});
+
 test('[R-11][R-12] createRoom of an existing room and joinRoom of a missing one fail and leave nothing behind', async ({ browser }) => {
   const room = uniqueRoom('exists');
   const alice = await openMember(browser, 'alice');

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { gateRoom, gateSocket, judge, keepsOwnOffer, ungateRoom, type WebrtcConnLike, type YWebrtcRoomLike } from '../../src/lib/rooms/announce-gate.js';
+import { EventEmitter } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
+import { gateRoom, gateSocket, judge, keepsOwnOffer, leaveQuietly, ungateRoom, type WebrtcConnLike, type YWebrtcRoomLike } from '../../src/lib/rooms/announce-gate.js';
 import { openSignalingData } from '../../src/lib/rooms/signaling-wire.js';
 // y-webrtc's own sealing, to check that ours speaks the same format (the package exports only
 // its main module; its build ships the types next to it).
@@ -233,5 +234,24 @@ describe('glare between two members offering at once (announce gate)', () => {
       expect(seen).toEqual([announce, answer, 'junk']);
       ungateRoom(r);
     });
+  });
+});
+
+describe('leaving a room (leaveQuietly)', () => {
+  it('[R-14] the connections close without y-webrtc announcing the departed peer again, and an error on the way throws nowhere', () => {
+    // y-webrtc's close and error handlers subscribe the room's topic again and announce us there.
+    const announce = vi.fn();
+    const peers = [new EventEmitter(), new EventEmitter()];
+    for (const peer of peers) {
+      peer.on('close', announce);
+      peer.on('error', announce);
+    }
+    const left = room('a', { conns: Object.fromEntries(peers.map((peer, i) => [`p${i}`, { connected: true, peer } as WebrtcConnLike])) });
+    leaveQuietly(left);
+    for (const peer of peers) {
+      peer.emit('close');
+      expect(() => peer.emit('error', new Error('connection reset'))).not.toThrow();
+    }
+    expect(announce).not.toHaveBeenCalled();
   });
 });

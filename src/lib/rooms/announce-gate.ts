@@ -45,6 +45,7 @@ export interface WebrtcConnLike {
   peer?: {
     initiator?: boolean;
     removeAllListeners?(event: string): unknown;
+    on?(event: 'error', listener: () => void): unknown;
     destroy?(): void;
   };
 }
@@ -193,9 +194,28 @@ function admit(gated: Gated, data: SignalingData | null, deliver: () => void): v
 function discardConnection(room: YWebrtcRoomLike, peerId: string): void {
   const conn = room.webrtcConns.get(peerId);
   room.webrtcConns.delete(peerId);
+  unhook(conn);
+  conn?.peer?.destroy?.();
+}
+
+/**
+ * Leaving a room: y-webrtc closes each of its connections, and each one's `close` handler
+ * subscribes the room's topic again and announces this peer there (its announceSignalingInfo)
+ * — right after the unsubscribe it sent. So the relay kept the tab subscribed to a room it had
+ * left (the room never ended there while the tab was open), and every member still in it started
+ * a connection to the departed peer, given up 13–15 s later (stuck-connections.ts): most of the
+ * ~2.7 connections a rejoin cost in bench:five-rooms. Called just before y-webrtc closes them,
+ * so the room's connections leave without a word; the awareness removal still goes out on them.
+ */
+export function leaveQuietly(room: YWebrtcRoomLike): void {
+  for (const conn of room.webrtcConns.values()) unhook(conn);
+}
+
+/** Takes y-webrtc's `close` and `error` handlers off a connection (an error now goes nowhere). */
+function unhook(conn: WebrtcConnLike | undefined): void {
   conn?.peer?.removeAllListeners?.('close');
   conn?.peer?.removeAllListeners?.('error');
-  conn?.peer?.destroy?.();
+  conn?.peer?.on?.('error', () => {});
 }
 
 function traceSignal({ room, trace }: Gated, data: SignalingData | null): void {

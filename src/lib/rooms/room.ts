@@ -26,7 +26,7 @@ import { writeStreams, type StreamInfo } from '../media/stream-info.js';
 import { StuckConnectionWatchdog } from './stuck-connections.js';
 import { createWebrtcProvider, type CreateRoomProvider, type RoomProvider, type SignalingSocket } from './room-provider.js';
 import { isSwitchable, pauseSocket, pointAt, whenSocketConnected } from './signaling-switch.js';
-import { gateRoom, gateSocket, isGateableSocket, isYWebrtcRoom, ungateRoom } from './announce-gate.js';
+import { gateRoom, gateSocket, isGateableSocket, isYWebrtcRoom, leaveQuietly, ungateRoom } from './announce-gate.js';
 import { traceDataConnections, watchDataConnections } from './data-connection-trace.js';
 import { holdSubscription } from './subscription-hold.js';
 import { watchRelay, type SignalingEnter } from './signaling-enter.js';
@@ -426,6 +426,7 @@ export class Room implements FailoverRoom {
     this.#ungate();
     if (provider) {
       provider.awareness.off('change', this.#onAwarenessChange);
+      if (isYWebrtcRoom(provider.room)) leaveQuietly(provider.room);
       provider.destroy();
       // destroy() removes the room from y-webrtc's registry in a callback on the same key
       // promise; awaiting it afterwards runs after that callback.
