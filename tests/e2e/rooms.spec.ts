@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { test, expect } from './support/test';
 import { call, openMember, uniqueRoom } from './support/room-client';
 
@@ -10,6 +10,17 @@ import { call, openMember, uniqueRoom } from './support/room-client';
 /** userIds of the members `page` sees in `roomId`, self included. */
 async function seenMembers(page: Page, roomId: string): Promise<string[]> {
   return page.evaluate((id) => (window.client?.room(id)?.members ?? []).map((m) => m.userId).sort(), roomId);
+}
+
+/** Alice and Bob in a new room (`label`), each seeing the other. */
+async function aliceAndBobIn(browser: Browser, label: string): Promise<{ room: string; alice: Page; bob: Page }> {
+  const room = uniqueRoom(label);
+  const alice = await openMember(browser, 'alice');
+  const bob = await openMember(browser, 'bob');
+  await call(alice, 'enterRoom', { roomId: room });
+  await call(bob, 'enterRoom', { roomId: room });
+  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+  return { room, alice, bob };
 }
 
 test('[R-10][R-51] members see each other, including those present at entry; states go connecting -> connected', async ({ browser }) => {
@@ -29,12 +40,7 @@ test('[R-10][R-51] members see each other, including those present at entry; sta
 });
 
 test('[R-51][R-14] a graceful leave is seen by the others within 1 s, and entering again right away works', async ({ browser }) => {
-  const room = uniqueRoom('leave');
-  const alice = await openMember(browser, 'alice');
-  const bob = await openMember(browser, 'bob');
-  await call(alice, 'enterRoom', { roomId: room });
-  await call(bob, 'enterRoom', { roomId: room });
-  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+  const { room, alice, bob } = await aliceAndBobIn(browser, 'leave');
 
   const leftAt = await bob.evaluate(async (id) => {
     const at = Date.now();
@@ -56,12 +62,7 @@ test('[R-51][R-14] a graceful leave is seen by the others within 1 s, and enteri
 });
 
 test('[R-14][R-3] one who left is gone from the relay too: no one connects to it, and the room ends with its last member', async ({ browser }) => {
-  const room = uniqueRoom('gone');
-  const alice = await openMember(browser, 'alice');
-  const bob = await openMember(browser, 'bob');
-  await call(alice, 'enterRoom', { roomId: room });
-  await call(bob, 'enterRoom', { roomId: room });
-  await expect.poll(() => seenMembers(alice, room), { timeout: 20_000 }).toEqual(['alice', 'bob']);
+  const { room, alice, bob } = await aliceAndBobIn(browser, 'gone');
   await expect.poll(() => alice.evaluate(() => window.client!.peerConnectionCount), { timeout: 20_000 }).toEqual({ created: 1, open: 1 });
 
   await call(bob, 'leaveRoom', room);

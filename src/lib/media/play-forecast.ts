@@ -41,7 +41,7 @@ export interface ForecastStream {
   /** When it was published (performance.now()). */
   since: number;
   /** Members it is being sent to now. */
-  receivers: ReadonlySet<string> | ReadonlyMap<string, unknown>;
+  receivers: Pick<ReadonlySet<string>, 'has'>;
 }
 
 /** Who may be about to play, as a room's media knows it. */

@@ -135,7 +135,9 @@ export class RoomMedia {
     links.listen({
       changed: () => {
         for (const player of this.#players.values()) player.routesChanged();
-        this.#noteKnown();
+        // A connection came, was named or went: who is about to play may have changed.
+        this.#noteKnown(this.#host.members());
+        if (this.#published.size > 0) this.#budget.replan();
       },
       message: (link, message) => this.#onLineMessage(link, message),
     });
@@ -307,7 +309,7 @@ export class RoomMedia {
       } else if (!sameStream(before, stream)) this.#emit('streamUpdated', stream);
     }
     const present = new Set(members.map((member) => member.memberId));
-    this.#noteKnown();
+    if (this.#noteKnown(members) && this.#published.size > 0) this.#budget.replan();
     for (const published of this.#published.values()) {
       for (const outgoing of published.outgoing.values()) if (!present.has(outgoing.playerId)) this.#closeOutgoing(outgoing);
     }
@@ -429,16 +431,24 @@ export class RoomMedia {
 
   /**
    * Notes members known for the first time (listed, or named by their data connection) and
-   * forgets those gone; the budget then plans again if they may play something of ours (an
-   * unchanged plan costs no setParameters: SendingCopy.apply).
+   * forgets those gone, for the play forecast; true when either happened.
    */
-  #noteKnown(): void {
+  #noteKnown(members: Member[]): boolean {
     const known = new Set(this.#links.namedMembers);
-    for (const member of this.#host.members()) if (!member.isLocal) known.add(member.memberId);
-    for (const memberId of this.#knownSince.keys()) if (!known.has(memberId)) this.#knownSince.delete(memberId);
+    for (const member of members) if (!member.isLocal) known.add(member.memberId);
+    let changed = false;
+    for (const memberId of this.#knownSince.keys()) {
+      if (known.has(memberId)) continue;
+      this.#knownSince.delete(memberId);
+      changed = true;
+    }
     const now = performance.now();
-    for (const memberId of known) if (!this.#knownSince.has(memberId)) this.#knownSince.set(memberId, now);
-    if (this.#published.size > 0) this.#budget.replan();
+    for (const memberId of known) {
+      if (this.#knownSince.has(memberId)) continue;
+      this.#knownSince.set(memberId, now);
+      changed = true;
+    }
+    return changed;
   }
 
   /** This room's copies the upload budget should leave room for before they are asked for. */
