@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ATTRIBUTES_KEY, MAX_MESSAGE_BYTES, MESSAGES_KEY, ROOM_ATTRIBUTE_LIMITS } from '../../src/lib/rooms/schema.js';
 import { META_KEY, ROLES_KEY } from '../../src/lib/rooms/moderation.js';
+import { MAX_ROOM_NAME_BYTES } from '../../src/lib/rooms/validation.js';
 import { useTabs, type Tab } from './support/tabs.js';
 import type { MemoryProvider } from './support/memory-network.js';
 
@@ -149,6 +150,18 @@ describe('junk in roles and meta does not change anyone\'s role or end the room 
       expect(viewer.client.room(ROOM)?.state, viewer.name).toBe('connected');
     }
     await stillChatting(alice, bob, 'after role junk');
+  });
+
+  it('[R-2] a room name that is not a string, or too long: no name shown', async () => {
+    const [alice, bob, mallory] = await world.tabs.enterAll(ROOM, ['alice', 'bob', 'mallory']);
+    const meta = providerOf(mallory).doc.getMap<unknown>(META_KEY);
+    for (const junk of [{ name: 'object' }, 42, 'n'.repeat(MAX_ROOM_NAME_BYTES + 1)]) {
+      meta.set('name', junk);
+      for (const viewer of [alice, bob]) expect(viewer.client.room(ROOM), viewer.name).not.toHaveProperty('roomName');
+    }
+    meta.set('name', 'Renamed by anyone');
+    // Any member can write the document (SECURITY.md): a well-formed name is shown like the creator's.
+    expect(alice.client.room(ROOM)?.roomName).toBe('Renamed by anyone');
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../src/lib/rooms/errors.js';
+import { ROOM_ATTRIBUTE_LIMITS } from '../../src/lib/rooms/schema.js';
 import { createRoomClient } from '../../src/lib/rooms/client.js';
 import { presenceRelay, stockRelay, type FakeRelay } from './support/fake-relay.js';
 import { useTabs } from './support/tabs.js';
@@ -86,6 +87,29 @@ describe('create and join with the presence extension [R-11][R-12]', () => {
     const roles = bob.client.room('pair')!.members.map((m) => m.role).sort();
     expect(roles).toEqual(['host', 'interactor']);
     expect(carol.members('pair')).toEqual(['bob', 'carol']);
+  });
+
+  it('[R-2][R-21] the creator names the room and gives it its first attributes; whoever enters later changes neither', async () => {
+    const alice = world.tabs.open('alice', { relay });
+    const bob = world.tabs.open('bob', { relay });
+    const created = await alice.client.createRoom({ roomId: 'r', roomName: 'Maths, 3rd period' }, { attributes: { topic: 'fractions', lang: 'en' } });
+    expect(created).toMatchObject({ roomName: 'Maths, 3rd period', attributes: { topic: 'fractions', lang: 'en' } });
+
+    await bob.client.enterRoom({ roomId: 'r', roomName: 'Something else' }, { attributes: { topic: 'overwritten?' } });
+    for (const tab of [alice, bob]) expect(tab.client.room('r'), tab.name).toMatchObject({ roomName: 'Maths, 3rd period', attributes: { topic: 'fractions', lang: 'en' } });
+    expect(bob.of('attributesChanged', 'r').flatMap(({ updated }) => Object.values(updated))).not.toContain('overwritten?');
+  });
+
+  it('[R-21] first attributes past the limits: ATTRIBUTE_LIMIT before any network work', async () => {
+    const alice = world.tabs.open('alice', { relay });
+    const tooMany = Object.fromEntries(Array.from({ length: ROOM_ATTRIBUTE_LIMITS.maxCount + 1 }, (_, i) => [`k${i}`, 'v']));
+    for (const attributes of [tooMany, { topic: 7 }, { '': 'no key' }, 'not an object']) {
+      const entering = alice.client.createRoom({ roomId: 'r' }, { attributes: attributes as unknown as Record<string, string> });
+      expect(await rejectionCode(entering), JSON.stringify(attributes).slice(0, 40)).toBe(ErrorCode.ATTRIBUTE_LIMIT);
+    }
+    expect(relay.sockets).toHaveLength(0);
+    expect(alice.client.roomIds).toEqual([]);
+    expect(alice.events).toEqual([]);
   });
 
   it('[R-41] a wrong password: WRONG_PASSWORD, disconnected(wrong-password), and nothing of the room seen', async () => {

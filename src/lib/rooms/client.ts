@@ -12,7 +12,7 @@ import type { CreateRoomProvider } from './room-provider.js';
 import type { StateChange } from './room-state.js';
 import type { LeaveReason, Member, Role } from './members.js';
 import { assertRoomId, assertRoomName, assertUser, type User } from './validation.js';
-import { assertMessageContent, type ChatMessage, type CustomContent } from './schema.js';
+import { ROOM_ATTRIBUTE_LIMITS, assertAttributeChange, assertMessageContent, type ChatMessage, type CustomContent } from './schema.js';
 import { MAX_DESTROY_DELAY_SECONDS } from './limits.js';
 import { passwordKeyCheck } from './password.js';
 import { SignalingEnter } from './signaling-enter.js';
@@ -72,7 +72,13 @@ export interface RoomInfo {
 }
 
 export interface RoomConfig {
+  /** What to call the room (≤ 64 bytes), set by whoever creates it; `room(id).roomName` [R-2]. */
   roomName?: string;
+  /**
+   * The room's first attributes (as setRoomAttributes, same limits), set by whoever creates it;
+   * entering a room that exists leaves its attributes as they are [R-21].
+   */
+  attributes?: Record<string, string>;
   password?: string;
   /** Seconds the room outlives its last member, 0–10800 [R-3]. */
   destroyDelay?: number;
@@ -102,6 +108,8 @@ export interface RoomSnapshot {
   state: StateChange['state'] | null;
   members: Member[];
   attributes: Record<string, string>;
+  /** The name its creator gave the room, once this member has the room's state; undefined if none. */
+  roomName?: string;
   messages: ChatMessage[];
   /** Streams others publish in the room (this member's own are in its Member entry) [R-53]. */
   streams: StreamEvent[];
@@ -179,7 +187,7 @@ export class RoomClient {
   }
 
   /** Join an existing room only; ROOM_NOT_FOUND otherwise [R-12]. */
-  joinRoom(roomId: string, config: Omit<RoomConfig, 'destroyDelay' | 'roomName'> = {}): Promise<RoomSnapshot> {
+  joinRoom(roomId: string, config: Omit<RoomConfig, 'destroyDelay' | 'roomName' | 'attributes'> = {}): Promise<RoomSnapshot> {
     return this.#enter({ roomId }, config, 'join');
   }
 
@@ -331,7 +339,10 @@ export class RoomClient {
     // Everything that can be checked locally is checked before any network work.
     const roomId = info?.roomId;
     assertRoomId(roomId);
-    assertRoomName(config.roomName ?? info.roomName, roomId);
+    const roomName = config.roomName ?? info.roomName;
+    assertRoomName(roomName, roomId);
+    const attributes = config.attributes ?? {};
+    assertAttributeChange(new Map(), attributes, [], ROOM_ATTRIBUTE_LIMITS, roomId);
     const destroyDelay = config.destroyDelay ?? 0;
     if (!Number.isInteger(destroyDelay) || destroyDelay < 0 || destroyDelay > MAX_DESTROY_DELAY_SECONDS) {
       throw new RoomError(ErrorCode.INVALID_CONFIG, `destroyDelay must be an integer from 0 to ${MAX_DESTROY_DELAY_SECONDS} seconds`, roomId);
@@ -422,7 +433,8 @@ export class RoomClient {
         throw new RoomError(ErrorCode.RELAY_UNREACHABLE, `could not reach the relay: ${String(err)}`, roomId);
       });
       trace('signaling-ready', { roomId, memberId: room.localMemberId });
-      if (entered?.created) room.claimHost();
+      // Against a stock relay (entered null) nobody can tell who created the room.
+      if (entered?.created) room.establish(roomName, attributes);
       if (heldByLink) {
         await room.subscribed();
         this.#link.leave(roomId);
@@ -505,7 +517,16 @@ export class RoomClient {
   }
 
   #snapshot(room: Room): RoomSnapshot {
-    return { roomId: room.roomId, state: room.machine.state, members: room.members, attributes: room.attributes, messages: room.messages, streams: this.#media.streams(room.roomId) };
+    const { roomName } = room;
+    return {
+      roomId: room.roomId,
+      state: room.machine.state,
+      members: room.members,
+      attributes: room.attributes,
+      ...(roomName === undefined ? {} : { roomName }),
+      messages: room.messages,
+      streams: this.#media.streams(room.roomId),
+    };
   }
 }
 

@@ -3,6 +3,7 @@
  * same answer:
  *
  *   meta.host        userId of the host (the creator; transferable)
+ *   meta.name        the room's name, as its creator gave it (RoomConfig.roomName)
  *   meta.closedAt    when the host closed the room; members who joined before it leave
  *   roles            userId -> 'interactor' | 'audience' (set by the member, or by the host)
  *   bans             userId -> ms until which a kicked user may not be in the room

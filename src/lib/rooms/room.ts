@@ -8,7 +8,7 @@ import type { Awareness } from 'y-protocols/awareness';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { RoomStateMachine, type StateChange, type StateReason } from './room-state.js';
 import { leaveReason, memberChanged, toMember, type AwarenessState, type LeaveReason, type Member, type Role } from './members.js';
-import type { User } from './validation.js';
+import { MAX_ROOM_NAME_BYTES, utf8Length, type User } from './validation.js';
 import {
   ATTRIBUTES_KEY,
   MEMBER_ATTRIBUTE_LIMITS,
@@ -154,9 +154,22 @@ export class Room implements FailoverRoom {
     return this.#meta.get('host') === this.#options.user.userId;
   }
 
-  /** The creator of a room is its host. */
-  claimHost(): void {
-    this.#meta.set('host', this.#options.user.userId);
+  /**
+   * What the creator of a room gives it: the host role [R-4], its name and its first attributes
+   * [R-21] (checked by the caller), in one update.
+   */
+  establish(name: string | undefined, attributes: Record<string, string>): void {
+    this.doc.transact(() => {
+      this.#meta.set('host', this.#options.user.userId);
+      if (name !== undefined) this.#meta.set('name', name);
+      for (const [key, value] of Object.entries(attributes)) this.#attributes.set(key, value);
+    });
+  }
+
+  /** The name its creator gave the room, if any (peer input: read within the limit). */
+  get roomName(): string | undefined {
+    const name = this.#meta.get('name');
+    return typeof name === 'string' && utf8Length(name) <= MAX_ROOM_NAME_BYTES ? name : undefined;
   }
 
   /**
