@@ -23,22 +23,7 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** One step a member's client traced (RoomClientOptions.trace), with the page's wall clock. */
-export interface TraceEntry {
-  at: number;
-  event: string;
-  [detail: string]: unknown;
-}
-
-declare global {
-  interface Window {
-    /** Filled when the member was opened with `trace`. */
-    trace?: TraceEntry[];
-  }
-}
-
-/** RoomClientOptions.trace for a page: records into `window.trace` with the wall clock. */
-export const TRACE_SINK = 'window.traceSink = (event, detail) => (window.trace ??= []).push({ at: Date.now(), event, ...detail });';
+export type { TraceEntry } from '../../tests/e2e/fixtures/room-client.js';
 
 export async function openMember(
   browser: Browser,
@@ -51,16 +36,6 @@ export async function openMember(
   await page.goto(`http://127.0.0.1:${relay.port}/healthz`);
   await page.addScriptTag({ content: await bundleFixture('room-client') });
   await page.addScriptTag({ content: await bundleFixture('media-client') });
-  // The sink is the page's own function (one cannot be handed over from here), as plain script:
-  // tsx would wrap a function written inside evaluate() in a helper the page does not have.
-  if (trace) await page.addScriptTag({ content: TRACE_SINK });
-  await page.evaluate(
-    ([n, url, options]) => {
-      const start = window.startClient as (userId: string, userName: string, relayUrl: string, options: Record<string, unknown>) => void;
-      const sink = (window as { traceSink?: unknown }).traceSink;
-      start(n, n, url, { persistHistory: false, ...options, ...(sink ? { trace: sink } : {}) });
-    },
-    [name, relay.url, clientOptions] as const,
-  );
+  await page.evaluate(([n, url, options]) => window.startClient(n, n, url, { persistHistory: false, ...options }), [name, relay.url, { ...clientOptions, recordTrace: trace }] as const);
   return page;
 }

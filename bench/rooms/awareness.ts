@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { listenRelay } from '../../signaling/listen.js';
-import { TRACE_SINK, type TraceEntry } from '../media/pages.js';
+import type { TraceEntry } from '../media/pages.js';
 import { startStockRelay, type StockRelay } from '../../tests/support/stock-relay.js';
 // For its page globals (window.startStockClient, window.stock).
 import type {} from '../../tests/e2e/fixtures/stock-ywebrtc.js';
@@ -204,17 +204,9 @@ async function measure(browser: Browser, origin: string, relayUrls: Record<'ours
   try {
     const userIds = pages.map((_, i) => `m${i}`);
     if (client === 'ours') {
-      // The trace sink is the page's own function, added as plain script (bench/media/pages.ts).
-      if (args.trace) await Promise.all(pages.map((page) => page.addScriptTag({ content: TRACE_SINK })));
       await Promise.all(
         pages.map((page, i) =>
-          page.evaluate(
-            ([id, url, persist]) => {
-              const sink = (window as { traceSink?: NonNullable<Parameters<Window['startClient']>[3]>['trace'] }).traceSink;
-              window.startClient(id, id, url, { persistHistory: persist, ...(sink ? { trace: sink } : {}) });
-            },
-            [userIds[i], relayUrls[relay], persist] as const,
-          ),
+          page.evaluate(([id, url, persist, trace]) => window.startClient(id, id, url, { persistHistory: persist, recordTrace: trace }), [userIds[i], relayUrls[relay], persist, args.trace] as const),
         ),
       );
     }

@@ -48,6 +48,8 @@ test('kicked and room closed: the person is told why the room went away', async 
   await cat.getByLabel('Devices').selectOption({ label: 'No devices' });
   await joinRoom(cat, null, { name: 'Cat' });
   await expectInRoom(cat, room);
+  // The host closes a room Cat is seen in (the closing reaches those the host is connected to).
+  await expect(roomPanel(host, room).getByRole('region', { name: '2 members' })).toBeVisible({ timeout: 20_000 });
   await roomPanel(host, room).getByRole('button', { name: 'Close room for everyone' }).click();
   await roomPanel(host, room).getByRole('button', { name: 'Close room for everyone' }).click();
   await expect(cat.getByRole('alert')).toContainText(`The host closed “${room}” for everyone`);

@@ -34,7 +34,7 @@ test('[R-50][R-52][R-71] relay killed and restarted mid-meeting: chat and video 
   expect(await call(ben, 'joinRoom', room, { password })).toMatchObject({ state: 'connected' });
   await expect.poll(() => memberIds(ben, room), { timeout: 20_000 }).toEqual(['ann', 'ben']);
   await publishCamera(ann, room, 'cam-ann');
-  await expect.poll(() => play(ben, room, 'cam-ann'), { timeout: 20_000 }).toEqual(expect.any(String));
+  await play(ben, room, 'cam-ann');
   await expectVideoPlaying(ben, room, 'cam-ann');
   await call(ann, 'sendMessage', room, 'before');
   await expectChat([ann, ben], room, ['before']);
@@ -68,7 +68,7 @@ test('[R-50][R-52][R-71] relay killed and restarted mid-meeting: chat and video 
   await expectChat([ann, ben, cat], room, ['before', 'during', 'after']);
   await expectVideoPlaying(ben, room, 'cam-ann');
   // Media signaling is back on the relay too: the newcomer plays Ann's camera.
-  await expect.poll(() => play(cat, room, 'cam-ann'), { timeout: 20_000 }).toEqual(expect.any(String));
+  await play(cat, room, 'cam-ann');
   await expectVideoPlaying(cat, room, 'cam-ann');
 });
 
@@ -84,7 +84,7 @@ test('[R-51][R-53] a member whose tab crashes: memberLeft(timeout) within 15 s, 
   for (const [i, page] of pages.entries()) await publishCamera(page, room, `cam-${names[i]}`);
   for (const page of pages) await expect.poll(() => streamIds(page, room).then((ids) => ids.length), { timeout: 20_000 }).toBe(2);
   for (const [i, page] of pages.entries()) {
-    for (const [j, name] of names.entries()) if (i !== j) expect(await play(page, room, `cam-${name}`)).toEqual(expect.any(String));
+    for (const [j, name] of names.entries()) if (i !== j) await play(page, room, `cam-${name}`);
   }
   for (const [page, streamId] of [[ann, 'cam-ben'], [cat, 'cam-ben'], [ann, 'cam-cat'], [cat, 'cam-ann']] as const) await expectVideoPlaying(page, room, streamId);
   // Per member: one data connection to each other member, its media lines carrying both ways.

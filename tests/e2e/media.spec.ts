@@ -37,7 +37,7 @@ test('[R-30][R-31][R-53] three members see and hear each other; mic and camera o
   });
 
   for (const [i, page] of pages.entries()) {
-    for (const [j, name] of names.entries()) if (i !== j) expect(await play(page, room, `cam-${name}`)).toEqual(expect.any(String));
+    for (const [j, name] of names.entries()) if (i !== j) await play(page, room, `cam-${name}`);
   }
   for (const [i, page] of pages.entries()) {
     for (const [j, name] of names.entries()) {
@@ -98,7 +98,7 @@ test('[R-5] a stream nobody plays is not sent; playing starts the upload, stoppi
 
   await play(ben, room, 'cam');
   await expectVideoPlaying(ben, room, 'cam');
-  expect(await ann.evaluate((id) => window.media.bytesSent(id), room)).toBeGreaterThan(10_000);
+  await expect.poll(() => ann.evaluate((id) => window.media.bytesSent(id), room)).toBeGreaterThan(10_000);
   await expect
     .poll(() => ann.evaluate(() => window.events.filter((e) => e.event === 'publisherState').map((e) => (e as { state: string }).state).at(-1)))
     .toBe('playing');
@@ -206,8 +206,8 @@ test('[R-31] with no line to go on — two tabs of one browser, or the line take
     await expectVideoPlaying(ben, room, id);
     expect(await playerStates(ben, room, id)).toEqual(['requesting', 'playing']);
   }
-  // Data connections with Ann and Amy, and the one media connection.
-  expect((await ben.evaluate(() => window.client!.peerConnectionCount)).open).toBe(3);
+  // Data connections with Ann and Amy (Ben may hear of Amy through Ann first), and the one media connection.
+  await expect.poll(async () => (await ben.evaluate(() => window.client!.peerConnectionCount)).open, { timeout: 20_000 }).toBe(3);
 });
 
 /**
@@ -246,8 +246,7 @@ test('[R-31] a play request that overtakes its player\'s arrival is served once 
   await call(ann, 'enterRoom', { roomId: room });
   await publishCamera(ann, room, 'cam');
   await call(ben, 'enterRoom', { roomId: room });
-  await expect.poll(() => streamIds(ben, room), { timeout: 20_000 }).toEqual(['cam']);
-  await play(ben, room, 'cam');
+  await play(ben, room, 'cam'); // as soon as Ben sees the stream
   await expectVideoPlaying(ben, room, 'cam');
 
   // The race happened: Ben asked before Ann saw him...

@@ -58,11 +58,12 @@ test('[R-40] kick: every member drops the kicked one, who ends disconnected(kick
   const room = uniqueRoom('kick');
   const { alice, bob, carol } = await classroom(browser, room);
 
+  // How soon (2 s) is measured on the pages' clocks in security.spec.ts; here, what happens.
   await call(alice, 'kick', room, await memberId(alice, room, 'bob'));
-  await expect.poll(() => lastState(bob), { timeout: 2_000 }).toMatchObject({ state: 'disconnected', reason: 'kicked' });
+  await expect.poll(() => lastState(bob), { timeout: 10_000 }).toMatchObject({ state: 'disconnected', reason: 'kicked' });
   expect(await bob.evaluate(() => window.client!.roomIds)).toEqual([]);
   for (const page of [alice, carol]) {
-    await expect.poll(() => roles(page, room), { timeout: 2_000 }).toEqual(['alice:host', 'carol:audience']);
+    await expect.poll(() => roles(page, room), { timeout: 10_000 }).toEqual(['alice:host', 'carol:audience']);
     const left = await page.evaluate(() => window.events.find((e) => e.event === 'memberLeft'));
     expect(left).toMatchObject({ reason: 'kicked', members: [expect.objectContaining({ userId: 'bob' })] });
   }
@@ -71,9 +72,12 @@ test('[R-40] kick: every member drops the kicked one, who ends disconnected(kick
   // also when Bob's own stored copy of the room already holds the ban: y-indexeddb writes it
   // within moments, so give it a second, then come back.
   await bob.waitForTimeout(1000);
+  const kickedEnds = () => bob.evaluate((id) => window.events.filter((e) => e.event === 'stateChanged' && e.roomId === id && e.state === 'disconnected' && e.reason === 'kicked').length, room);
+  expect(await kickedEnds()).toBe(1);
   await call(bob, 'enterRoom', { roomId: room });
-  await expect.poll(() => bob.evaluate(() => window.client!.roomIds), { timeout: 20_000 }).toEqual([]);
-  expect(await lastState(bob)).toMatchObject({ state: 'disconnected', reason: 'kicked' });
+  // Sent away a second time (not merely still out from the first).
+  await expect.poll(kickedEnds, { timeout: 20_000 }).toBe(2);
+  expect(await bob.evaluate(() => window.client!.roomIds)).toEqual([]);
   expect(await roles(alice, room)).toEqual(['alice:host', 'carol:audience']);
 });
 

@@ -60,8 +60,9 @@ test('[R-40] kick: every honest peer drops the kicked member within 2 s; the sam
   for (const page of [alice, bob, carol]) await expect.poll(() => userIds(page, room), { timeout: 20_000 }).toEqual(['alice', 'bob', 'carol']);
 
   // All pages run on this machine's clock, so their event stamps compare with the kick's.
+  const bobsId = await memberId(alice, room, 'bob');
   const kickStart = await alice.evaluate(() => Date.now());
-  await call(alice, 'kick', room, await memberId(alice, room, 'bob'));
+  await call(alice, 'kick', room, bobsId);
   await expect.poll(() => ownKickAt(bob, room), { timeout: KICK_DEADLINE_MS + 3000 }).not.toBeNull();
   for (const page of [alice, carol]) await expect.poll(() => kickedAt(page, room, 'bob'), { timeout: KICK_DEADLINE_MS + 3000 }).not.toBeNull();
   const delays = {
@@ -112,6 +113,12 @@ test('[R-41] a wrong password learns nothing: no member, message, attribute or s
   await publishCamera(alice, room, 'camera');
   await play(bob, room, 'camera');
   await expectVideoPlaying(bob, room, 'camera');
+  // There is something to learn: Bob, with the password, has it all.
+  const bobSees = () => bob.evaluate((id) => {
+    const seen = window.client!.room(id)!;
+    return { chat: seen.messages.map((m) => m.text), hand: seen.members.find((m) => m.userId === 'alice')?.attributes.hand ?? null, topic: seen.attributes.topic ?? null };
+  }, room);
+  await expect.poll(bobSees, { timeout: 20_000 }).toEqual({ chat: ['the secret plan'], hand: 'raised', topic: 'quarterly numbers' });
 
   // Our client with a wrong password: refused at once by the relay's verifier, nothing seen.
   const eve = await openMediaMember(browser, 'eve');
@@ -119,6 +126,8 @@ test('[R-41] a wrong password learns nothing: no member, message, attribute or s
   // A client that skips the verifier (stock y-webrtc does not ask the relay) still sees nothing:
   // it cannot read the room's signaling, so it never connects to a member.
   const mallory = await openStockClient(browser, room, 'wrong guess');
+  // On the relay, subscribed to the room's topic, before the room goes on.
+  await expect.poll(() => mallory.evaluate(() => window.stock!.provider.signalingConns.every((conn) => conn.connected === true)), { timeout: 10_000 }).toBe(true);
   // Meanwhile the room goes on (so there is signaling to see): more chat, a new attribute.
   await call(bob, 'sendMessage', room, 'second secret');
   await call(alice, 'setRoomAttributes', room, { agenda: 'layoffs' });

@@ -25,8 +25,18 @@ export async function publishCamera(page: Page, roomId: string, streamId: string
   );
 }
 
-export function play(page: Page, roomId: string, streamId: string): Promise<unknown> {
-  return page.evaluate(([room, id]) => window.media.play(room, id), [roomId, streamId] as const);
+/**
+ * Plays `streamId` into a <video>, as a person would: once the stream shows in the room (a
+ * publish reaches the others a moment later, longer on a busy machine). Returns the played
+ * MediaStream's id; a refused play fails the test here, not as a picture that never comes.
+ */
+export async function play(page: Page, roomId: string, streamId: string): Promise<string> {
+  const announced = () => page.evaluate(([room, id]) => window.client?.room(room)?.streams.some((stream) => stream.streamId === id) ?? false, [roomId, streamId] as const);
+  // Looked for often: a test may race the play request against the player's own arrival.
+  await expect.poll(announced, { timeout: 20_000, intervals: [50], message: `${streamId} is announced to the player` }).toBe(true);
+  const played = await page.evaluate(([room, id]) => window.media.play(room, id), [roomId, streamId] as const);
+  expect(played, `play ${streamId}`).toEqual(expect.any(String));
+  return played as string;
 }
 
 /** The picture of `streamId` has a size and its playback time moves on. */

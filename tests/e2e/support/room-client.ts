@@ -31,7 +31,8 @@ export async function openMember(browser: Browser, userId: string, options: Memb
 export async function startHarness(page: Page, userId: string, options: MemberOptions = {}): Promise<void> {
   await page.addScriptTag({ content: await bundleFixture('room-client') });
   const { relayUrl = new URL('/relay', page.url()).href.replace(/^http/, 'ws'), ...clientOptions } = options;
-  await page.evaluate(([id, url, opts]) => window.startClient(id, `User ${id}`, url, opts), [userId, relayUrl, clientOptions] as const);
+  // The trace too: a failing test prints it (support/test.ts).
+  await page.evaluate(([id, url, opts]) => window.startClient(id, `User ${id}`, url, { recordTrace: true, ...opts }), [userId, relayUrl, clientOptions] as const);
 }
 
 /** Runs a client method in the page: its value, or `{ error: code }`. */
