@@ -10,8 +10,8 @@ import { expectVideoPlaying, openMediaMember } from './support/media';
  * glares can end dead for the 8–14 s stuck-connections.ts waits (six members in a password room,
  * where announces used to cross: 3 of 3 runs). The gate settles it: the smaller peer id keeps
  * its offer, the larger gives way. A member's announce follows its subscription at once, so
- * crossing is rare at entry; the last tests make every announce slow, so that every pair
- * crosses. Read from the clients' trace (RoomClientOptions.trace): each `data-conn` is one
+ * crossing is rare at entry; the crossing tests hold every announce until all are in, so that
+ * every pair crosses. Read from the clients' trace (RoomClientOptions.trace): each `data-conn` is one
  * y-webrtc connection created, as initiator or not; `data-glare-gave-way` one discarded to
  * settle glare; `data-glare` an offer that met one of ours and was not settled.
  */
@@ -106,16 +106,26 @@ test('[R-51] six members entering at the same moment see each other, with one da
   await expectOneEachOnceConnected(pages);
 });
 
+type Holding = Window & { releasePublishes?: () => void };
+
 /**
- * Every relay `publish` a page sends (y-webrtc's announce and signals) leaves 400 ms late, in
- * order: members entering together are all subscribed before any announce arrives, so each
- * pair hears both announces and both sides offer.
+ * Every relay `publish` a page sends (y-webrtc's announce and signals) is held until
+ * releasePublishes: released once every member is in, each announce reaches a room where all
+ * are subscribed, so each pair hears both announces and both sides offer. (A fixed delay of
+ * 400 ms did not always do it: on a busy machine one member took a second to be let in, and its
+ * pairs did not cross.)
  */
-async function slowPublishes(page: Page): Promise<void> {
+async function holdPublishes(page: Page): Promise<void> {
   await page.evaluate(() => {
     const send = WebSocket.prototype.send;
+    const held: [WebSocket, string][] = [];
+    let holding = true;
+    (window as Holding).releasePublishes = () => {
+      holding = false;
+      for (const [socket, data] of held.splice(0)) send.call(socket, data);
+    };
     WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
-      if (typeof data === 'string' && data.startsWith('{"type":"publish"')) setTimeout(() => send.call(this, data), 400);
+      if (holding && typeof data === 'string' && data.startsWith('{"type":"publish"')) held.push([this, data]);
       else send.call(this, data);
     };
   });
@@ -125,8 +135,9 @@ for (const password of ['', 'open sesame']) {
   test(`[R-51]${password ? '[R-41]' : ''} announces crossing at the relay${password ? ' in a password room' : ''}: every pair offers both ways, and settles on one connection`, async ({ browser }) => {
     const room = uniqueRoom('together-crossing');
     const pages = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((id) => openTracedMember(browser, id, false)));
-    await Promise.all(pages.map(slowPublishes));
+    await Promise.all(pages.map(holdPublishes));
     await enterTogether(pages, room, password || undefined);
+    await Promise.all(pages.map((page) => page.evaluate(() => (window as Holding).releasePublishes!())));
     for (const page of pages) await expect.poll(() => seenCount(page, room), { timeout: 20_000 }).toBe(4);
     expect(await expectOneEachOnceConnected(pages)).toBe(6);
   });
