@@ -69,6 +69,8 @@ test('[R-14][R-3] one who left is gone from the relay too: no one connects to it
   await expect.poll(() => seenMembers(alice, room), { timeout: 5_000 }).toEqual(['alice']);
   // y-webrtc announces a leaving peer to the room again as its connections close (announce-gate.ts
   // leaveQuietly): Alice then offered to Bob's old self, and the relay kept Bob in the room.
+  // Once the connection to Bob is closed, a while for a new one to show up.
+  await expect.poll(() => alice.evaluate(() => window.client!.peerConnectionCount.open), { timeout: 10_000 }).toBe(0);
   await alice.waitForTimeout(1500);
   expect(await alice.evaluate(() => window.client!.peerConnectionCount)).toEqual({ created: 1, open: 0 });
   await call(alice, 'leaveRoom', room);
