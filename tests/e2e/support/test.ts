@@ -34,9 +34,11 @@ export { expect } from '@playwright/test';
 /** Every harness page's events and trace, one line each, timed from the first of them. */
 async function clientHistories(browser: Browser): Promise<string> {
   const pages = browser.contexts().flatMap((context) => context.pages());
+  // A page that does not answer (crashed, or stuck) is left out rather than waited for.
+  const unanswered = new Promise<null>((resolve) => setTimeout(() => resolve(null), 5000));
   const histories = await Promise.all(
-    pages.map((page) =>
-      page
+    pages.map((page) => {
+      const history = page
         .evaluate(() => {
           if (!window.client) return null;
           const steps: { at: number; event: string }[] = [...window.events, ...(window.trace ?? [])];
@@ -44,12 +46,13 @@ async function clientHistories(browser: Browser): Promise<string> {
           const connections = window.openPeerConnections().map((pc) => `${pc.connectionState}/${pc.signalingState}`);
           return { userId: window.client.user.userId, steps: steps.sort((a, b) => a.at - b.at), now: `peer connections [${connections.join(', ')}]; videos [${videos.join(', ')}]` };
         })
-        .catch(() => null),
-    ),
+        .catch(() => null);
+      return Promise.race([history, unanswered]);
+    }),
   );
-  const known = histories.filter((history) => history !== null);
+  const known = histories.filter((history) => history !== null).filter(({ steps }) => steps.length > 0);
   if (known.length === 0) return '';
-  const start = Math.min(...known.flatMap(({ steps }) => steps.slice(0, 1).map((step) => step.at)));
+  const start = Math.min(...known.map(({ steps }) => steps[0].at));
   return known
     .map(({ userId, steps, now }) => [`── ${userId}'s client (ms from the first step of any):`, ...steps.map(({ at, event, ...detail }) => `  ${at - start} ${event} ${JSON.stringify(detail).slice(0, 200)}`), `  at the end: ${now}`].join('\n'))
     .join('\n');
