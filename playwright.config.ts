@@ -21,8 +21,10 @@ export default defineConfig({
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: [
         '--no-sandbox',
-        // Two fake cameras and microphones, so a device switch can be tested.
-        '--use-fake-device-for-media-stream=device-count=2',
+        // Three fake cameras and microphones, so a device switch can be tested (the second
+        // camera is Chromium's fake depth camera, 16-bit grey, whose frames WebRTC does not send:
+        // media.spec.ts switches to the third).
+        '--use-fake-device-for-media-stream=device-count=3',
         '--use-fake-ui-for-media-stream',
         // getDisplayMedia picks the (fake) screen without a picker.
         '--auto-select-desktop-capture-source=Entire screen',

@@ -268,7 +268,8 @@ test('[R-30] device switch without renegotiation; a screen share is a second str
     const stream = window.media.streams['cam'];
     const before = stream.getVideoTracks()[0].label;
     const connections = window.client!.peerConnectionCount.created;
-    const other = cameras.find((c) => c.label !== before)!;
+    // fake_device_2: fake_device_1 is a depth camera (Y16) whose frames WebRTC does not send.
+    const other = cameras.find((c) => c.label === 'fake_device_2')!;
     await window.client!.switchDevice(stream, 'video', other.deviceId);
     const sender = window.client!.mediaConnections(id).outgoing[0].getSenders().find((s) => s.track?.kind === 'video');
     return { before, after: stream.getVideoTracks()[0].label, sent: sender?.track?.label, newConnections: window.client!.peerConnectionCount.created - connections };

@@ -57,12 +57,14 @@ export function tile(page: Page, roomId: string, label: string): Locator {
   return roomPanel(page, roomId).getByRole('figure', { name: label, exact: true });
 }
 
-/** The tile's picture has a size and its playback time moves on. */
+/** The tile's picture has a size and new frames keep coming. */
 export async function expectTilePlaying(tileLocator: Locator, timeout = 25_000): Promise<void> {
   const video = tileLocator.locator('video');
   await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.videoWidth), { timeout }).toBeGreaterThan(0);
-  const before = await video.evaluate((element: HTMLVideoElement) => element.currentTime);
-  await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 10_000 }).toBeGreaterThan(before + 0.2);
+  // New frames, not playback time (which runs on for a frozen picture too).
+  const frames = () => video.evaluate((element: HTMLVideoElement) => element.getVideoPlaybackQuality().totalVideoFrames);
+  const before = await frames();
+  await expect.poll(frames, { timeout: 10_000 }).toBeGreaterThan(before + 3);
 }
 
 /**
