@@ -7,12 +7,13 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import type { ListeningRelay } from '../../signaling/listen.js';
 import { bundleFixture } from '../../tests/e2e/support/bundle.js';
 
-export function launchChromium(): Promise<Browser> {
+/** `fakeDevices`: how many fake cameras (and microphones) the browser offers; one by default. */
+export function launchChromium({ fakeDevices = 1 }: { fakeDevices?: number } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: [
       '--no-sandbox',
-      '--use-fake-device-for-media-stream',
+      `--use-fake-device-for-media-stream=device-count=${fakeDevices}`,
       '--use-fake-ui-for-media-stream',
       '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required',
