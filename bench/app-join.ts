@@ -44,8 +44,12 @@ if (!['own', 'shared'].includes(args.cameras)) throw new Error(`--cameras must b
 if (!['auto', 'always', 'never'].includes(rebuild)) throw new Error(`--rebuild must be auto, always or never, got ${args.rebuild}`);
 
 const WATCH_MS = 10_000;
-/** Fake cameras whose frames WebRTC sends (not fake_device_1, see above), one per person. */
-const CAMERAS = ['fake_device_0', 'fake_device_2', 'fake_device_3', 'fake_device_5', 'fake_device_6', 'fake_device_8'];
+/**
+ * The fake camera (fake_device_<n>) of each person in `own`: not 1, whose frames WebRTC does
+ * not send (see above), nor 4 and 7, assuming Chromium gives its fake cameras its three formats
+ * in turn (only 1 was checked).
+ */
+const CAMERA_NUMBERS = [0, 2, 3, 5, 6, 8];
 
 /**
  * The page's watch, as plain script (tsx would wrap a function passed to evaluate() in a helper
@@ -73,7 +77,7 @@ async function openPerson(browser: Browser, url: string, room: string, index: nu
   await form.getByLabel('Room', { exact: true }).fill(room);
   if (ownCameras) {
     const camera = page.locator('select', { has: page.locator('option', { hasText: 'fake_device_0' }) });
-    await camera.selectOption({ label: CAMERAS[index] });
+    await camera.selectOption({ label: `fake_device_${CAMERA_NUMBERS[index]}` });
   }
   await page.addScriptTag({ content: WATCH_SCRIPT });
   return page;
@@ -105,7 +109,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 preparePrivateApp(args['app-dir'], { rebuild });
 const server = await startAppServer(args['app-dir'], Number(args.port));
-const browser = await launchChromium({ fakeDevices: ownCameras ? Number(CAMERAS[Math.max(...peopleCounts) - 1].split('_')[2]) + 1 : 1 });
+const browser = await launchChromium({ fakeDevices: ownCameras ? CAMERA_NUMBERS[Math.max(...peopleCounts) - 1] + 1 : 1 });
 try {
   console.log(`Click Join → first frame of each picture, ${args.cameras} cameras, ${runs} run(s) each`);
   for (const people of peopleCounts) {

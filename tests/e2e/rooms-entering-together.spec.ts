@@ -1,4 +1,4 @@
-import type { Browser, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { test, expect } from './support/test';
 import { openMember, uniqueRoom } from './support/room-client';
 import { expectVideoPlaying, openMediaMember } from './support/media';
@@ -11,15 +11,11 @@ import { expectVideoPlaying, openMediaMember } from './support/media';
  * where announces used to cross: 3 of 3 runs). The gate settles it: the smaller peer id keeps
  * its offer, the larger gives way. A member's announce follows its subscription at once, so
  * crossing is rare at entry; the crossing tests hold every announce until all are in, so that
- * every pair crosses. Read from the clients' trace (RoomClientOptions.trace): each `data-conn` is one
- * y-webrtc connection created, as initiator or not; `data-glare-gave-way` one discarded to
- * settle glare; `data-glare` an offer that met one of ours and was not settled.
+ * every pair crosses. Read from the clients' trace (RoomClientOptions.trace, which the harness
+ * keeps in `window.trace`): each `data-conn` is one y-webrtc connection created, as initiator or
+ * not; `data-glare-gave-way` one discarded to settle glare; `data-glare` an offer that met one of
+ * ours and was not settled.
  */
-
-/** A member (its trace in `window.trace`, as every harness member's); with the media harness when `media`. */
-async function openTracedMember(browser: Browser, userId: string, media: boolean): Promise<Page> {
-  return media ? openMediaMember(browser, userId, { persistHistory: false }) : openMember(browser, userId, { persistHistory: false });
-}
 
 /** Everyone calls enterRoom at once (with its camera published right after, when `media`). */
 async function enterTogether(pages: Page[], roomId: string, password?: string): Promise<void> {
@@ -100,7 +96,7 @@ async function expectOneEachOnceConnected(pages: Page[]): Promise<number> {
 
 test('[R-51] six members entering at the same moment see each other, with one data connection per pair', async ({ browser }) => {
   const room = uniqueRoom('together');
-  const pages = await Promise.all(['ann', 'ben', 'cat', 'dan', 'eve', 'fay'].map((id) => openTracedMember(browser, id, false)));
+  const pages = await Promise.all(['ann', 'ben', 'cat', 'dan', 'eve', 'fay'].map((id) => openMember(browser, id, { persistHistory: false })));
   await enterTogether(pages, room);
   for (const page of pages) await expect.poll(() => seenCount(page, room), { timeout: 20_000 }).toBe(6);
   await expectOneEachOnceConnected(pages);
@@ -134,7 +130,7 @@ async function holdPublishes(page: Page): Promise<void> {
 for (const password of ['', 'open sesame']) {
   test(`[R-51]${password ? '[R-41]' : ''} announces crossing at the relay${password ? ' in a password room' : ''}: every pair offers both ways, and settles on one connection`, async ({ browser }) => {
     const room = uniqueRoom('together-crossing');
-    const pages = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((id) => openTracedMember(browser, id, false)));
+    const pages = await Promise.all(['ann', 'ben', 'cat', 'dan'].map((id) => openMember(browser, id, { persistHistory: false })));
     await Promise.all(pages.map(holdPublishes));
     await enterTogether(pages, room, password || undefined);
     await Promise.all(pages.map((page) => page.evaluate(() => (window as Holding).releasePublishes!())));
@@ -145,7 +141,7 @@ for (const password of ['', 'open sesame']) {
 
 test('[R-51][R-41] six members entering a password room at once, whose signaling the gate opens with the room key', async ({ browser }) => {
   const room = uniqueRoom('together-locked');
-  const pages = await Promise.all(['ann', 'ben', 'cat', 'dan', 'eve', 'fay'].map((id) => openTracedMember(browser, id, false)));
+  const pages = await Promise.all(['ann', 'ben', 'cat', 'dan', 'eve', 'fay'].map((id) => openMember(browser, id, { persistHistory: false })));
   await enterTogether(pages, room, 'open sesame');
   for (const page of pages) await expect.poll(() => seenCount(page, room), { timeout: 20_000 }).toBe(6);
   await expectOneEachOnceConnected(pages);
@@ -154,7 +150,7 @@ test('[R-51][R-41] six members entering a password room at once, whose signaling
 test('[R-30][R-31] four members with cameras entering at the same moment all see each other’s video', async ({ browser }) => {
   const room = uniqueRoom('together-video');
   const ids = ['ann', 'ben', 'cat', 'dan'];
-  const pages = await Promise.all(ids.map((id) => openTracedMember(browser, id, true)));
+  const pages = await Promise.all(ids.map((id) => openMediaMember(browser, id, { persistHistory: false })));
   // Cameras open first, as the lobby's preview does.
   await Promise.all(pages.map((page) => page.evaluate(() => window.media.open('cam'))));
   await enterTogether(pages, room);
